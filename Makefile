@@ -1,0 +1,64 @@
+# lead-events. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The Lambda runtime is python3.13: use it for the project's virtual environment when the machine has it.
+PYTHON_BIN ?= $(firstword $(shell command -v python3.13) $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3))
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+export SAM_CLI_TELEMETRY := 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install local test lint format typecheck pytest build validate org clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
+	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+# aws-sam-cli pins its own boto3: it gets a virtual environment of its own.
+$(SAM_VENV)/.installed: requirements-sam.txt
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON_BIN) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install -q -r requirements-sam.txt
+	@touch $@
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed ## Create both virtual environments and install everything
+
+local: $(VENV)/.installed ## Start the whole system locally (embedded AWS + HTTP API on 127.0.0.1:3000)
+	$(PY) -m local
+
+test: install lint typecheck ## Install what is needed, lint, type-check and run every test
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed ## ruff (lint + format check) and cfn-lint with the serverless rules
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
+
+format: $(VENV)/.installed ## Format the code and fix what ruff can
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: $(VENV)/.installed ## mypy with the pydantic plugin
+	$(VENV)/bin/mypy
+
+build: $(SAM_VENV)/.installed ## sam build (python3.13 comes from the project's virtual environment)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM_VENV)/bin/sam build
+
+validate: $(SAM_VENV)/.installed ## sam validate --lint
+	$(SAM_VENV)/bin/sam validate --lint
+
+org: $(VENV)/.installed ## Create an organization: make org NAME=<name> (the local stack when it runs, else AWS)
+	@test -n "$(NAME)" || { echo "usage: make org NAME=<name>" >&2; exit 2; }
+	@PYTHONPATH=layers/shared $(PY) -m lead_events.admin create-org --name "$(NAME)" \
+		$(if $(wildcard .local/dev.json),--local .local/dev.json)
+
+clean: ## Remove build output and caches (keeps the virtual environments)
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -not -path "./.venv*" -prune -exec rm -rf {} +

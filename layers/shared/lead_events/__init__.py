@@ -1,0 +1,1 @@
+"""lead-events: event management and postback engine for lead-distribution businesses."""

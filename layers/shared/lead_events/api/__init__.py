@@ -1,0 +1,1 @@
+"""What every HTTP function shares: error answers, the caller's organization, common parameters."""

@@ -1,0 +1,30 @@
+"""The caller's organization and the parameters every list route takes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, SecurityScheme
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from lead_events.errors import Unauthorized
+
+Limit = Annotated[int, Query(ge=1, le=200, description="Items per page (1 to 200).")]
+Cursor = Annotated[str | None, Query(max_length=2048, description="The `next_cursor` of the previous page.")]
+
+BEARER_SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
+SECURITY_SCHEMES: dict[str, SecurityScheme] = {
+    "apiKey": HTTPBearer(
+        bearerFormat="lead-events API key",
+        description="`Authorization: Bearer <api key>`, with the key printed by `make org` or `make local`.",
+    )
+}
+
+
+def org_id(app: APIGatewayHttpResolver) -> str:
+    """The organization that the authorizer resolved the caller's API key to; never taken from the request."""
+    value = app.current_event.request_context.authorizer.get_lambda.get("org_id")
+    if not isinstance(value, str) or not value:
+        raise Unauthorized("This route needs an API key: send 'Authorization: Bearer <api key>'.")
+    return value

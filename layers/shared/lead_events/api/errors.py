@@ -1,0 +1,98 @@
+"""Every error answer of the HTTP API is shaped here: `{"message": ..., "errors"?: [...]}`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel, Field
+
+from lead_events.errors import LeadEventsError
+from lead_events.observability import logger
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where the problem is, e.g. `name` or `query.limit`.")
+    message: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    message: str = Field(description="What went wrong, in words a person can act on.")
+    errors: list[FieldError] | None = Field(None, description="For invalid input: each field and why.")
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "Missing or wrong API key",
+    404: "Not found",
+    409: "Conflict with the current state",
+    422: "Invalid input: `errors` names each field and why",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI description of a route's error answers (default: 400, 401, 404, 409, 422)."""
+    return {
+        status: {"description": _ERROR_DESCRIPTIONS[status], "content": {"application/json": {"model": ErrorBody}}}
+        for status in statuses or tuple(_ERROR_DESCRIPTIONS)
+    }
+
+
+def error_response(status: int, message: str, errors: list[FieldError] | None = None) -> Response:
+    body = ErrorBody(message=message, errors=errors).model_dump(exclude_none=True)
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+def _field_name(loc: Any) -> str:
+    parts = [str(part) for part in (loc or ())]
+    if parts and parts[0] == "body":
+        parts = parts[1:]  # the body is the usual place: name its fields plainly
+    return ".".join(parts) or "body"
+
+
+def _field_errors(raw: list[dict[str, Any]]) -> list[FieldError]:
+    errors = []
+    for error in raw:
+        message = str(error.get("msg") or error.get("type") or "invalid value")
+        message = message.removeprefix("Value error, ")
+        field = _field_name(error.get("loc"))
+        if error.get("type") == "json_invalid":
+            field = "body"
+            message = "The body is not valid JSON" + (f": {error['ctx']['error']}" if error.get("ctx") else "")
+        elif field == "body" and error.get("type") == "missing":
+            message = "A JSON object is required"
+        errors.append(FieldError(field=field, message=message, type=str(error.get("type", ""))))
+    return errors
+
+
+def install_error_handlers(app: APIGatewayHttpResolver) -> None:
+    """Register the answers for invalid input, domain errors, unknown routes and bugs on `app`."""
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_input(exc: RequestValidationError) -> Response:
+        errors = _field_errors(list(exc.errors()))
+        summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+        return error_response(422, f"Invalid request. {summary}", errors)
+
+    @app.exception_handler(LeadEventsError)
+    def _domain_error(exc: LeadEventsError) -> Response:
+        return error_response(exc.status, exc.message)
+
+    @app.exception_handler(ServiceError)
+    def _service_error(exc: ServiceError) -> Response:
+        return error_response(exc.status_code, str(exc.msg))
+
+    @app.not_found
+    def _no_route(exc: NotFoundError) -> Response:
+        event = app.current_event
+        return error_response(404, f"There is no route {event.http_method} {event.path}.")
+
+    @app.exception_handler(Exception)
+    def _bug(exc: Exception) -> Response:
+        logger.exception("Unhandled error")
+        return error_response(500, "Internal error; it has been logged. Please try again or report it.")

@@ -1,0 +1,44 @@
+"""Domain exceptions. The API turns each into an HTTP answer in one place (api/errors.py)."""
+
+
+class LeadEventsError(Exception):
+    """Base of every error a client can cause; `status` is the HTTP status it maps to."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(LeadEventsError):
+    status = 400
+
+
+class Unauthorized(LeadEventsError):
+    status = 401
+
+
+class NotFound(LeadEventsError):
+    status = 404
+
+
+class Conflict(LeadEventsError):
+    status = 409
+
+
+class EventNotFound(NotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"No event named '{name}' exists in this organization.")
+
+
+class EventAlreadyExists(Conflict):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"An event named '{name}' already exists in this organization; choose another name.")
+
+
+class InvalidCursor(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__(
+            "The cursor is not valid for this list; pass back the next_cursor of the previous page unchanged."
+        )

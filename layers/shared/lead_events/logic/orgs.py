@@ -1,0 +1,31 @@
+"""Creating an organization with its first API key and inbound postback token."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from lead_events.errors import InvalidInput
+from lead_events.logic.credentials import mint_api_key, mint_inbound_token, new_org_id
+from lead_events.models.common import utc_now
+from lead_events.models.orgs import CreatedOrganization, Organization
+
+
+class OrgWriter(Protocol):
+    def create(self, org: Organization, key_id: str, key_hash: str, token_hash: str) -> None: ...
+
+
+def postback_url(api_url: str, token: str) -> str:
+    """The inbound postback URL that affiliate networks and CRMs call."""
+    return f"{api_url.rstrip('/')}/postback/{token}"
+
+
+def create_organization(store: OrgWriter, name: str, api_url: str) -> CreatedOrganization:
+    """Create an organization; the returned key and URL are the only time the secrets are shown."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("The organization name must be 1 to 200 characters.")
+    org = Organization(org_id=new_org_id(), name=name, created_at=utc_now())
+    key = mint_api_key(org.org_id)
+    token = mint_inbound_token(org.org_id)
+    store.create(org, key_id=key.key_id, key_hash=key.hash, token_hash=token.hash)
+    return CreatedOrganization(org_id=org.org_id, api_key=key.secret, postback_url=postback_url(api_url, token.secret))

@@ -1,0 +1,1 @@
+"""API models (pydantic). DynamoDB item shapes are mapped explicitly in the store."""

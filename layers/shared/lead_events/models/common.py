@@ -1,0 +1,44 @@
+"""Building blocks shared by the API models."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+NAME_RULE = "1 to 64 characters: a lowercase letter first, then lowercase letters, digits or underscores"
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _check_identifier(value: str) -> str:
+    if not NAME_PATTERN.fullmatch(value):
+        raise ValueError(f"must be {NAME_RULE} (pattern ^[a-z][a-z0-9_]{{0,63}}$), e.g. 'sale' or 'qualified_lead'")
+    return value
+
+
+# An identifier such as an event name. The pattern is also declared for the OpenAPI document;
+# the validator runs first so that the error states the rule in words.
+Identifier = Annotated[
+    str,
+    Field(max_length=64, json_schema_extra={"pattern": NAME_PATTERN.pattern}),
+    AfterValidator(_check_identifier),
+]
+
+Description = Annotated[str, Field(max_length=1000, description="Free text for the team, up to 1,000 characters.")]
+
+
+class StrictModel(BaseModel):
+    """Input model: unknown fields and type coercions are refused, so a typo is an error, not a no-op."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def utc_now() -> str:
+    """The current time as an ISO 8601 UTC timestamp with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Message(BaseModel):
+    message: str = Field(description="What went wrong, in words a person can act on.")

@@ -1,0 +1,57 @@
+"""Small helpers over the low-level DynamoDB client: item (de)serialization and page cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from lead_events.errors import InvalidCursor
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain dict as a DynamoDB item (attribute-value map)."""
+    return {k: _serializer.serialize(v) for k, v in values.items()}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as a plain dict."""
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def is_condition_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def encode_cursor(last_key: Mapping[str, Any] | None) -> str | None:
+    """An opaque cursor for the page after `last_key` (the query's LastEvaluatedKey): only its sort key.
+
+    The partition key is never in the cursor: it is rebuilt from the caller's organization, so a
+    cursor cannot lead into another tenant's data.
+    """
+    if not last_key:
+        return None
+    sort_key = last_key["sk"]["S"]
+    return base64.urlsafe_b64encode(json.dumps({"sk": sort_key}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, pk: str, sk_prefix: str) -> dict[str, Any] | None:
+    """The ExclusiveStartKey for `cursor`, or InvalidCursor if it was not made for this listing."""
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        sort_key = json.loads(raw)["sk"]
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+        raise InvalidCursor() from exc
+    if not isinstance(sort_key, str) or not sort_key.startswith(sk_prefix) or len(sort_key) > 1024:
+        raise InvalidCursor()
+    return {"pk": {"S": pk}, "sk": {"S": sort_key}}

@@ -1,0 +1,78 @@
+"""Runs the template's functions in this process, the way Lambda runs warm containers.
+
+Each function gets a pool of instances; an instance is the handler module loaded afresh (its own
+globals, its own resolver), serves one invocation at a time, and is kept warm for the next one.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from local.template import Function
+
+_instance_ids = itertools.count(1)
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object that handlers and Powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    timeout_seconds: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = ""
+    _started: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
+
+
+class FunctionPool:
+    """Warm instances of one function; a new instance (a cold start) only when all are busy."""
+
+    def __init__(self, function: Function, max_instances: int = 16) -> None:
+        self.function = function
+        self._idle: list[Callable[..., Any]] = []
+        self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(max_instances)
+
+    def _load(self) -> Callable[..., Any]:
+        module_name = f"_local_lambda_{self.function.logical_id}_{next(_instance_ids)}"
+        spec = importlib.util.spec_from_file_location(module_name, self.function.module_file)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {self.function.module_file}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+        return getattr(module, self.function.handler_attr)
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        """Call the handler with `event` and a fresh context; exceptions propagate like a function error."""
+        with self._slots:
+            with self._lock:
+                handler = self._idle.pop() if self._idle else None
+            if handler is None:
+                handler = self._load()
+            try:
+                context = LambdaContext(
+                    function_name=self.function.name,
+                    memory_limit_in_mb=self.function.memory,
+                    invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{self.function.name}",
+                    timeout_seconds=self.function.timeout,
+                )
+                return handler(event, context)
+            finally:
+                with self._lock:
+                    self._idle.append(handler)

@@ -1,0 +1,127 @@
+"""`make local`: the whole system on one machine, no Docker and no AWS account.
+
+moto's server is the embedded AWS; the template's tables are created from template.yaml; the HTTP
+API is served on 127.0.0.1:LOCAL_API_PORT (3000) by the local gateway; a development organization
+is seeded and `.local/dev.json` written once everything answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from werkzeug.serving import make_server
+
+from local.gateway import Gateway
+from local.template import REGION, Stack, load_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_JSON = Path(os.environ.get("LOCAL_DEV_JSON", ROOT / ".local" / "dev.json")).resolve()
+
+
+def prepare_environment(stack: Stack, aws_url: str, api_url: str) -> None:
+    """Point every AWS client at moto and give the handlers the template's variables.
+
+    Variables already set in the caller's environment win, so `POSTBACK_RETRY_SCHEDULE=... make local`
+    reaches the handlers.
+    """
+    os.environ.update(
+        AWS_ENDPOINT_URL=aws_url,
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",  # noqa: S106 - moto accepts anything
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+    )
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ.setdefault("PUBLIC_API_URL", api_url)
+    os.environ.setdefault("POSTBACK_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+    for function in stack.functions.values():
+        for name, value in function.environment.items():
+            os.environ.setdefault(name, value)
+    for layer_dir in stack.layer_dirs:
+        if str(layer_dir) not in sys.path:
+            sys.path.insert(0, str(layer_dir))
+
+
+def create_resources(stack: Stack) -> None:
+    """Create the template's tables in the emulator."""
+    dynamodb = boto3.client("dynamodb")
+    for kwargs in stack.tables.values():
+        table = dict(kwargs)
+        ttl = table.pop("_ttl", None)
+        dynamodb.create_table(**table)
+        if ttl and ttl.get("Enabled"):
+            dynamodb.update_time_to_live(TableName=table["TableName"], TimeToLiveSpecification=ttl)
+
+
+def seed_organization(api_url: str) -> dict[str, Any]:
+    from lead_events.logic.orgs import create_organization
+    from lead_events.store.factory import org_store
+
+    return create_organization(org_store(), "Local development", api_url).model_dump()
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    api_port = int(os.environ.get("LOCAL_API_PORT", "3000"))
+    aws_port = int(os.environ.get("LOCAL_AWS_PORT", "4566"))
+    api_url, aws_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}"
+
+    stack = load_stack(ROOT / "template.yaml")
+    prepare_environment(stack, aws_url, api_url)
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
+    try:
+        api_server = make_server("127.0.0.1", api_port, Gateway(stack), threaded=True)
+    except OSError as exc:
+        print(f"Cannot listen on {api_url}: {exc}. Set LOCAL_API_PORT to a free port.", file=sys.stderr)
+        return 1
+    try:
+        moto.start()
+    except OSError as exc:
+        print(f"Cannot listen on {aws_url}: {exc}. Set LOCAL_AWS_PORT to a free port.", file=sys.stderr)
+        return 1
+    create_resources(stack)
+    org = seed_organization(api_url)
+
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    api_thread = threading.Thread(target=api_server.serve_forever, name="local-api", daemon=True)
+    api_thread.start()
+
+    DEV_JSON.parent.mkdir(parents=True, exist_ok=True)
+    dev = {
+        "api_url": api_url,
+        "api_key": org["api_key"],
+        "postback_url": org["postback_url"],
+        "aws_endpoint_url": aws_url,
+    }
+    DEV_JSON.write_text(json.dumps(dev, indent=2) + "\n")
+    print(
+        f"lead-events is running locally.\n"
+        f"  API            {api_url}   (docs: {api_url}/docs)\n"
+        f"  API key        {org['api_key']}\n"
+        f"  Postback URL   {org['postback_url']}\n"
+        f"  Embedded AWS   {aws_url}\n"
+        f"  Details in {DEV_JSON}. Ctrl-C stops.",
+        flush=True,
+    )
+    try:
+        stopping.wait()
+    finally:
+        print("Stopping the local stack ...", flush=True)
+        DEV_JSON.unlink(missing_ok=True)
+        api_server.shutdown()
+        moto.stop()
+    return 0

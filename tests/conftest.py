@@ -1,0 +1,88 @@
+"""Fixtures shared by every test: fake AWS credentials, moto with the template's tables, sample events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from lead_events.store.factory import reset_stores
+from local.lambdas import LambdaContext
+from local.template import load_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS_DIR = ROOT / "events"
+SAMPLE_ORG = "org-sample"
+
+
+@pytest.fixture(autouse=True)
+def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fake credentials and the template's environment; nothing here can reach real AWS."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    stack = load_stack(ROOT / "template.yaml")
+    for function in stack.functions.values():
+        for name, value in function.environment.items():
+            monkeypatch.setenv(name, value)
+    reset_stores()
+    yield
+    reset_stores()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """moto in-process, with every table of template.yaml created as the template defines it."""
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb")
+        for kwargs in load_stack(ROOT / "template.yaml").tables.values():
+            dynamodb.create_table(**{k: v for k, v in kwargs.items() if not k.startswith("_")})
+        yield
+
+
+def sample_event(function: str, name: str) -> dict[str, Any]:
+    """One of the sample events in events/<function>/<name>.json (also used by `sam local invoke -e`)."""
+    return json.loads((EVENTS_DIR / function / f"{name}.json").read_text())
+
+
+def lambda_context(name: str = "test-function") -> LambdaContext:
+    return LambdaContext(
+        function_name=name,
+        memory_limit_in_mb=512,
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+        timeout_seconds=10,
+    )
+
+
+def http_event(
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    raw_body: str | None = None,
+    query: dict[str, str] | None = None,
+    org_id: str | None = SAMPLE_ORG,
+    content_type: str = "application/json",
+) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) event as the authorizer would pass it on."""
+    event = sample_event("config_api", "list_events")
+    event["rawPath"] = path
+    event["routeKey"] = f"{method} {path}"
+    event["requestContext"]["http"]["method"] = method
+    event["requestContext"]["http"]["path"] = path
+    event["headers"]["content-type"] = content_type
+    event["requestContext"]["authorizer"] = {"lambda": {"org_id": org_id, "key_id": "0000abcd"}} if org_id else {}
+    event["queryStringParameters"] = query
+    event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in (query or {}).items())
+    if raw_body is not None:
+        event["body"] = raw_body
+    elif body is not None:
+        event["body"] = json.dumps(body)
+    return event

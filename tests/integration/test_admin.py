@@ -1,0 +1,45 @@
+"""`make org`'s command: an organization, its first key (hashed) and its inbound postback URL."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from lead_events.admin import main
+from lead_events.logic.credentials import hash_secret
+from tests.conftest import lambda_context, sample_event
+
+
+def test_create_org_prints_json_whose_key_the_authorizer_accepts(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from authorizer.app import lambda_handler
+
+    assert main(["create-org", "--name", "Acme Leads", "--api-url", "https://api.example.com/"]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(printed) == {"org_id", "api_key", "postback_url"}
+    assert printed["postback_url"].startswith("https://api.example.com/postback/pbt_")
+
+    event = sample_event("authorizer", "valid_key")
+    event["headers"]["authorization"] = f"Bearer {printed['api_key']}"
+    assert lambda_handler(event, lambda_context())["context"]["org_id"] == printed["org_id"]
+
+    stored = boto3.client("dynamodb").scan(TableName="lead-events-dev-config")["Items"]
+    dumped = json.dumps(stored)
+    assert printed["api_key"] not in dumped  # only hashes are stored
+    assert hash_secret(printed["api_key"]) in dumped
+    assert printed["postback_url"].rsplit("/", 1)[1] not in dumped
+    assert {item["sk"]["S"].split("#")[0] for item in stored} == {"ORG", "APIKEY", "INBOUND"}
+
+
+def test_two_organizations_get_different_ids_and_keys(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["create-org", "--name", "A", "--api-url", "http://x"])
+    main(["create-org", "--name", "B", "--api-url", "http://x"])
+    first, second = (json.loads(line) for line in capsys.readouterr().out.strip().splitlines())
+    assert first["org_id"] != second["org_id"] and first["api_key"] != second["api_key"]
+
+
+def test_a_blank_name_is_refused_and_nothing_is_written(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["create-org", "--name", "   ", "--api-url", "http://x"]) == 2
+    assert "1 to 200 characters" in capsys.readouterr().err
+    assert boto3.client("dynamodb").scan(TableName="lead-events-dev-config")["Items"] == []

@@ -1,0 +1,38 @@
+"""One OpenAPI document for the routes of every function, with the bearer scheme declared."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from local.template import load_stack
+from tests.conftest import ROOT, lambda_context, sample_event
+
+
+def test_the_document_lists_every_authorized_route_of_the_template_with_bearer_security() -> None:
+    from api_docs.app import lambda_handler
+
+    answer = lambda_handler(sample_event("api_docs", "openapi_document"), lambda_context())
+    assert answer["statusCode"] == 200
+    document = json.loads(answer["body"])
+    assert document["components"]["securitySchemes"]["apiKey"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "lead-events API key",
+        "description": document["components"]["securitySchemes"]["apiKey"]["description"],
+    }
+    documented = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
+    stack = load_stack(Path(ROOT) / "template.yaml")
+    authorized = {(r.method, r.path) for r in stack.routes if r.authorizer}
+    assert authorized <= documented
+    for method, path in authorized:
+        assert document["paths"][path][method.lower()]["security"] == [{"apiKey": []}]
+
+
+def test_the_interactive_page_is_served_with_the_document_inlined() -> None:
+    from api_docs.app import lambda_handler
+
+    answer = lambda_handler(sample_event("api_docs", "docs_page"), lambda_context())
+    assert answer["statusCode"] == 200
+    assert answer["headers"]["Content-Type"].startswith("text/html")
+    assert "swagger" in answer["body"].lower() and "/events/{name}" in answer["body"]
