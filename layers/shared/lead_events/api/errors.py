@@ -7,7 +7,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, Field
 
@@ -78,6 +81,14 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
         errors = _field_errors(list(exc.errors()))
         summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
         return error_response(422, f"Invalid request. {summary}", errors)
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _not_json(exc: RequestUnsupportedContentType) -> Response:
+        return error_response(415, "Send the body as JSON, with 'Content-Type: application/json'.")
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_text(exc: UnicodeDecodeError) -> Response:
+        return error_response(400, "The body is not valid UTF-8 text; send JSON encoded as UTF-8.")
 
     @app.exception_handler(LeadEventsError)
     def _domain_error(exc: LeadEventsError) -> Response:

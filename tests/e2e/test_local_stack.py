@@ -1,0 +1,148 @@
+"""The local stack over real HTTP, as a client following product.md uses it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT
+from tests.e2e.conftest import LocalStack, start_local_stack, stop_local_stack
+
+pytestmark = pytest.mark.e2e
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def test_dev_json_describes_a_working_stack(local_stack: LocalStack) -> None:
+    dev = json.loads(local_stack.dev_json.read_text())
+    assert set(dev) == {"api_url", "api_key", "postback_url", "aws_endpoint_url"}
+    assert dev["postback_url"].startswith(dev["api_url"] + "/postback/")
+    # The embedded AWS holds the template's table.
+    answer = requests.post(
+        dev["aws_endpoint_url"],
+        headers={"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0",
+                 "Authorization": "AWS4-HMAC-SHA256 Credential=local/20261126/us-east-1/dynamodb/aws4_request"},
+        data="{}",
+        timeout=10,
+    )
+    assert "lead-events-dev-config" in answer.json()["TableNames"]
+
+
+def test_an_operator_creates_reads_lists_updates_and_deletes_an_event(local_stack: LocalStack) -> None:
+    name = _unique("sale")
+    created = local_stack.request(
+        "POST", "/events", json={"name": name, "description": "Closed deal", "conversion": True}
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["conversion"] is True
+
+    assert local_stack.request("GET", f"/events/{name}").json()["description"] == "Closed deal"
+    listed = local_stack.request("GET", "/events", params={"limit": 200}).json()
+    assert name in [e["name"] for e in listed["items"]]
+
+    updated = local_stack.request("PATCH", f"/events/{name}", json={"multi_trigger": True})
+    assert updated.status_code == 200
+    assert updated.json()["multi_trigger"] is True and updated.json()["conversion"] is True
+
+    assert local_stack.request("DELETE", f"/events/{name}").status_code == 204
+    gone = local_stack.request("GET", f"/events/{name}")
+    assert gone.status_code == 404
+    assert name in gone.json()["message"]
+
+
+def test_duplicate_and_bad_names_are_refused_with_messages(local_stack: LocalStack) -> None:
+    name = _unique("qualified")
+    assert local_stack.request("POST", "/events", json={"name": name}).status_code == 201
+    duplicate = local_stack.request("POST", "/events", json={"name": name})
+    assert duplicate.status_code == 409
+    assert "already exists" in duplicate.json()["message"]
+    bad = local_stack.request("POST", "/events", json={"name": "Bad Name"})
+    assert bad.status_code == 422
+    assert "^[a-z][a-z0-9_]{0,63}$" in bad.json()["message"]
+
+
+@pytest.mark.parametrize("key", [None, "wrong", "lek_org-nope_00000000_forged"])
+def test_requests_without_a_valid_key_are_401_with_a_json_message(local_stack: LocalStack, key: str | None) -> None:
+    for method, path in (("GET", "/events"), ("POST", "/events"), ("DELETE", "/events/sale")):
+        answer = local_stack.request(method, path, key=key, json={"name": "sale"})
+        assert answer.status_code == 401, (method, path, key)
+        assert answer.json() == {"message": "Unauthorized"}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{broken", "application/json"),
+        ("[]", "application/json"),
+        ("null", "application/json"),
+        ('{"name": ["sale"]}', "application/json"),
+        ('{"name": "sale", "conversion": "true"}', "application/json"),
+        ('{"name": "' + "x" * 200_000 + '"}', "application/json"),
+        ('{"name": "sale", "description": "' + "é" * 200_000 + '"}', "application/json; charset=utf-8"),
+        ("\xff\xfe", "application/octet-stream"),
+        ("name=sale", "application/x-www-form-urlencoded"),
+        ('{"name": "\u00e9v\u00e9nement"}', "application/json"),
+    ],
+)
+def test_hostile_bodies_are_4xx_never_5xx(local_stack: LocalStack, body: str, content_type: str) -> None:
+    answer = local_stack.request("POST", "/events", data=body.encode("utf-8", "surrogatepass"),
+                                 headers={"Content-Type": content_type})
+    assert 400 <= answer.status_code < 500, answer.text[:500]
+    assert answer.json()["message"]
+
+
+def test_unknown_routes_are_404(local_stack: LocalStack) -> None:
+    assert local_stack.request("GET", "/no/such/route").status_code == 404
+    assert local_stack.request("PUT", "/events").status_code == 404
+
+
+def test_openapi_document_and_docs_page_need_no_key(local_stack: LocalStack) -> None:
+    document = local_stack.request("GET", "/openapi.json", key=None)
+    assert document.status_code == 200
+    assert "/events/{name}" in document.json()["paths"]
+    assert document.json()["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+    page = local_stack.request("GET", "/docs", key=None)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+
+
+def test_make_org_creates_an_organization_whose_key_works_and_is_isolated(local_stack: LocalStack) -> None:
+    env = {**os.environ, "MAKEFLAGS": ""}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "org", "NAME=Acme Leads"],
+        cwd=ROOT,
+        env={**env, "AWS_ENDPOINT_URL": local_stack.aws_endpoint_url, "AWS_ACCESS_KEY_ID": "local",
+             "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1", "API_URL": local_stack.api_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    org = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(org) == {"org_id", "api_key", "postback_url"}
+
+    name = _unique("signup")
+    assert local_stack.request("POST", "/events", key=org["api_key"], json={"name": name}).status_code == 201
+    assert local_stack.request("GET", f"/events/{name}", key=org["api_key"]).status_code == 200
+    # The development organization cannot see it.
+    assert local_stack.request("GET", f"/events/{name}").status_code == 404
+
+
+def test_environment_passes_through_and_sigterm_stops_cleanly(tmp_path: Path) -> None:
+    stack = start_local_stack(tmp_path, {"CONFIG_CACHE_SECONDS": "0"})
+    try:
+        assert stack.request("GET", "/events").status_code == 200
+    finally:
+        assert stop_local_stack(stack) == 0
+    assert not stack.dev_json.exists()
+    output = stack.process.stdout.read() if stack.process.stdout else ""
+    assert "API key" in output and "Traceback" not in output

@@ -1,0 +1,86 @@
+"""template.yaml: lint-clean, valid for SAM, and in agreement with the code it deploys."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cfnlint.decode import decode
+
+from local.template import load_stack
+from tests.conftest import ROOT
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def _routes_served_by(module_file: Path) -> set[tuple[str, str]]:
+    spec = importlib.util.spec_from_file_location(f"_template_test_{module_file.parent.name}", module_file)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    app = module.app
+    return {(route.method, route.openapi_path) for route in app._static_routes + app._dynamic_routes}
+
+
+def test_cfn_lint_with_the_serverless_rules_is_clean() -> None:
+    result = subprocess.run(
+        [VENV_BIN / "cfn-lint", "--append-rules", "cfn_lint_serverless.rules", "--", "template.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_function_uses_the_python313_runtime_and_the_shared_layer() -> None:
+    template, _ = decode(str(ROOT / "template.yaml"))
+    function_globals = template["Globals"]["Function"]
+    assert function_globals["Runtime"] == "python3.13"
+    assert function_globals["Layers"] == [{"Ref": "SharedLayer"}]
+    layer = template["Resources"]["SharedLayer"]
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    # BuildMethod installs the package under python/ itself; a python/ folder of our own would nest twice.
+    assert not (ROOT / layer["Properties"]["ContentUri"] / "python").exists()
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            assert "Runtime" not in resource["Properties"] or resource["Properties"]["Runtime"] == "python3.13"
+
+
+def test_every_handler_in_the_template_exists() -> None:
+    stack = load_stack(ROOT / "template.yaml")
+    assert stack.functions
+    for function in stack.functions.values():
+        source = function.module_file.read_text()
+        assert f"def {function.handler_attr}(" in source, function.logical_id
+
+
+def test_every_template_route_is_served_by_its_function_and_every_served_route_is_in_the_template() -> None:
+    stack = load_stack(ROOT / "template.yaml")
+    for logical_id, function in stack.functions.items():
+        declared = {(r.method, r.path) for r in stack.routes if r.function == logical_id}
+        if not declared:
+            continue
+        served = _routes_served_by(function.module_file)
+        if logical_id == "DocsFunction":
+            served = {route for route in served if route[1] != "/docs"} | {("GET", "/docs")}
+        assert declared == served, logical_id
+
+
+def test_public_routes_are_only_the_documentation() -> None:
+    stack = load_stack(ROOT / "template.yaml")
+    public = {(r.method, r.path) for r in stack.routes if r.authorizer is None}
+    assert public == {("GET", "/openapi.json"), ("GET", "/docs")}
+
+
+def test_tables_are_encrypted_and_recoverable() -> None:
+    template, _ = decode(str(ROOT / "template.yaml"))
+    tables = [r for r in template["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
+    assert tables
+    for table in tables:
+        assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
+        assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+        assert table["DeletionPolicy"] == "Retain"
