@@ -28,8 +28,11 @@ def test_dev_json_describes_a_working_stack(local_stack: LocalStack) -> None:
     # The embedded AWS holds the template's table.
     answer = requests.post(
         dev["aws_endpoint_url"],
-        headers={"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0",
-                 "Authorization": "AWS4-HMAC-SHA256 Credential=local/20261126/us-east-1/dynamodb/aws4_request"},
+        headers={
+            "X-Amz-Target": "DynamoDB_20120810.ListTables",
+            "Content-Type": "application/x-amz-json-1.0",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=local/20261126/us-east-1/dynamodb/aws4_request",
+        },
         data="{}",
         timeout=10,
     )
@@ -93,8 +96,9 @@ def test_requests_without_a_valid_key_are_401_with_a_json_message(local_stack: L
     ],
 )
 def test_hostile_bodies_are_4xx_never_5xx(local_stack: LocalStack, body: str, content_type: str) -> None:
-    answer = local_stack.request("POST", "/events", data=body.encode("utf-8", "surrogatepass"),
-                                 headers={"Content-Type": content_type})
+    answer = local_stack.request(
+        "POST", "/events", data=body.encode("utf-8", "surrogatepass"), headers={"Content-Type": content_type}
+    )
     assert 400 <= answer.status_code < 500, answer.text[:500]
     assert answer.json()["message"]
 
@@ -119,8 +123,14 @@ def test_make_org_creates_an_organization_whose_key_works_and_is_isolated(local_
     result = subprocess.run(
         ["make", "--no-print-directory", "org", "NAME=Acme Leads"],
         cwd=ROOT,
-        env={**env, "AWS_ENDPOINT_URL": local_stack.aws_endpoint_url, "AWS_ACCESS_KEY_ID": "local",
-             "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1", "API_URL": local_stack.api_url},
+        env={
+            **env,
+            "AWS_ENDPOINT_URL": local_stack.aws_endpoint_url,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "API_URL": local_stack.api_url,
+        },
         capture_output=True,
         text=True,
         timeout=120,

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from cfnlint.decode import decode
 
 from local.template import load_stack
