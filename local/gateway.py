@@ -56,9 +56,9 @@ class _CompiledRoute:
 class Gateway:
     """A WSGI application: request -> route -> authorizer -> function -> response."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, pools: dict[str, FunctionPool]) -> None:
         self.stack = stack
-        self.pools = {logical_id: FunctionPool(function) for logical_id, function in stack.functions.items()}
+        self.pools = pools
         # Most specific first: more literal segments, exact before greedy, explicit method before ANY.
         self.routes = sorted(
             (_CompiledRoute(r) for r in stack.routes),

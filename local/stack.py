@@ -21,6 +21,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
 from local.gateway import Gateway
+from local.lambdas import FunctionPool
+from local.sqs import QueuePoller
 from local.template import REGION, Stack, load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +55,7 @@ def prepare_environment(stack: Stack, aws_url: str, api_url: str) -> None:
 
 
 def create_resources(stack: Stack) -> None:
-    """Create the template's tables in the emulator."""
+    """Create the template's tables and queues in the emulator."""
     dynamodb = boto3.client("dynamodb")
     for kwargs in stack.tables.values():
         table = dict(kwargs)
@@ -61,6 +63,15 @@ def create_resources(stack: Stack) -> None:
         dynamodb.create_table(**table)
         if ttl and ttl.get("Enabled"):
             dynamodb.update_time_to_live(TableName=table["TableName"], TimeToLiveSpecification=ttl)
+    sqs = boto3.client("sqs")
+    # Queues first, redrive policies after: a policy names its dead-letter queue, which must exist.
+    for queue in stack.queues.values():
+        attributes = {k: v for k, v in queue["Attributes"].items() if k != "RedrivePolicy"}
+        sqs.create_queue(QueueName=queue["QueueName"], Attributes=attributes)
+    for queue in stack.queues.values():
+        if "RedrivePolicy" in queue["Attributes"]:
+            url = sqs.get_queue_url(QueueName=queue["QueueName"])["QueueUrl"]
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": queue["Attributes"]["RedrivePolicy"]})
 
 
 def seed_organization(api_url: str) -> dict[str, Any]:
@@ -77,12 +88,13 @@ def main() -> int:
     aws_port = int(os.environ.get("LOCAL_AWS_PORT", "4566"))
     api_url, aws_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}"
 
-    stack = load_stack(ROOT / "template.yaml")
+    stack = load_stack(ROOT / "template.yaml", sqs_endpoint=aws_url)
     prepare_environment(stack, aws_url, api_url)
+    pools = {logical_id: FunctionPool(function) for logical_id, function in stack.functions.items()}
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     try:
-        api_server = make_server("127.0.0.1", api_port, Gateway(stack), threaded=True)
+        api_server = make_server("127.0.0.1", api_port, Gateway(stack, pools), threaded=True)
     except OSError as exc:
         print(f"Cannot listen on {api_url}: {exc}. Set LOCAL_API_PORT to a free port.", file=sys.stderr)
         return 1
@@ -99,6 +111,13 @@ def main() -> int:
         signal.signal(sig, lambda *_: stopping.set())
     api_thread = threading.Thread(target=api_server.serve_forever, name="local-api", daemon=True)
     api_thread.start()
+    pollers = []
+    for source in stack.queue_sources:
+        poller = QueuePoller(stack, source, pools[source.function], stopping)
+        for n in range(int(os.environ.get("LOCAL_SQS_POLLERS", "2"))):
+            thread = threading.Thread(target=poller.run, name=f"sqs-{source.function}-{n}", daemon=True)
+            thread.start()
+            pollers.append(thread)
 
     DEV_JSON.parent.mkdir(parents=True, exist_ok=True)
     dev = {
@@ -123,5 +142,7 @@ def main() -> int:
         print("Stopping the local stack ...", flush=True)
         DEV_JSON.unlink(missing_ok=True)
         api_server.shutdown()
+        for thread in pollers:
+            thread.join(timeout=5)
         moto.stop()
     return 0

@@ -5,6 +5,7 @@ Only the SAM features this project uses are understood; anything else is reporte
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,16 @@ class Authorizer:
 
 
 @dataclass(frozen=True)
+class QueueSource:
+    """An SQS event source mapping: `function` polls `queue` (logical ids)."""
+
+    function: str
+    queue: str
+    batch_size: int
+    report_batch_item_failures: bool
+
+
+@dataclass(frozen=True)
 class Function:
     logical_id: str
     name: str
@@ -58,6 +69,8 @@ class Stack:
     root: Path
     parameters: dict[str, Any]
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # logical id -> CreateTable kwargs
+    queues: dict[str, dict[str, Any]] = field(default_factory=dict)  # logical id -> CreateQueue kwargs
+    queue_sources: list[QueueSource] = field(default_factory=list)
     functions: dict[str, Function] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     authorizers: dict[str, Authorizer] = field(default_factory=dict)
@@ -71,9 +84,10 @@ class TemplateError(Exception):
 class _Resolver:
     """Resolves Ref, Fn::Sub, Fn::GetAtt and Fn::Join against parameters and local physical names."""
 
-    def __init__(self, resources: dict[str, Any], parameters: dict[str, Any]) -> None:
+    def __init__(self, resources: dict[str, Any], parameters: dict[str, Any], sqs_endpoint: str) -> None:
         self.resources = resources
         self.parameters = parameters
+        self.sqs_endpoint = sqs_endpoint.rstrip("/")
         self.physical: dict[str, str] = {}
 
     def physical_name(self, logical_id: str) -> str:
@@ -90,7 +104,7 @@ class _Resolver:
         else:
             name = f"{self.parameters.get('AppName', 'stack')}-{logical_id}"
         if kind == "AWS::SQS::Queue":
-            name = f"http://sqs.{REGION}.localhost/{ACCOUNT}/{name}"  # Ref of a queue is its URL
+            name = f"{self.sqs_endpoint}/{ACCOUNT}/{name}"  # Ref of a queue is its URL
         self.physical[logical_id] = name
         return name
 
@@ -162,8 +176,15 @@ def _merge_globals(defaults: dict[str, Any], props: dict[str, Any]) -> dict[str,
     return merged
 
 
-def load_stack(template_path: Path, overrides: dict[str, Any] | None = None) -> Stack:
-    """The tables, functions, routes and authorizers of `template_path`, with parameters at their defaults."""
+def load_stack(
+    template_path: Path,
+    overrides: dict[str, Any] | None = None,
+    sqs_endpoint: str = f"https://sqs.{REGION}.amazonaws.com",
+) -> Stack:
+    """The tables, queues, functions, routes and authorizers of `template_path` (parameters at their defaults).
+
+    `sqs_endpoint` is where queue URLs (a queue's Ref) point: the emulator's address locally.
+    """
     template, matches = decode(str(template_path))
     if template is None:
         raise TemplateError(f"cannot read {template_path}: {matches}")
@@ -171,7 +192,7 @@ def load_stack(template_path: Path, overrides: dict[str, Any] | None = None) -> 
     parameters = {name: p.get("Default") for name, p in template.get("Parameters", {}).items()}
     parameters.update(overrides or {})
     resources = template["Resources"]
-    resolver = _Resolver(resources, parameters)
+    resolver = _Resolver(resources, parameters, sqs_endpoint)
     stack = Stack(root=root, parameters=parameters)
     function_globals = template.get("Globals", {}).get("Function", {})
     default_authorizer: str | None = None
@@ -180,6 +201,8 @@ def load_stack(template_path: Path, overrides: dict[str, Any] | None = None) -> 
         kind, props = resource["Type"], resource.get("Properties", {})
         if kind == "AWS::DynamoDB::Table":
             stack.tables[logical_id] = _table_kwargs(resolver.resolve(props), resolver.physical_name(logical_id))
+        elif kind == "AWS::SQS::Queue":
+            stack.queues[logical_id] = _queue_kwargs(resolver.resolve(props), resolver.physical_name(logical_id))
         elif kind == "AWS::Serverless::LayerVersion":
             stack.layer_dirs.append(root / props["ContentUri"])
         elif kind == "AWS::Serverless::Function":
@@ -208,6 +231,23 @@ def _table_kwargs(props: dict[str, Any], name: str) -> dict[str, Any]:
     return kwargs
 
 
+def _queue_kwargs(props: dict[str, Any], url: str) -> dict[str, Any]:
+    attributes = {
+        key: json.dumps(value) if isinstance(value, dict) else str(value)
+        for key, value in props.items()
+        if key
+        in (
+            "VisibilityTimeout",
+            "MessageRetentionPeriod",
+            "DelaySeconds",
+            "ReceiveMessageWaitTimeSeconds",
+            "RedrivePolicy",
+            "MaximumMessageSize",
+        )
+    }
+    return {"QueueName": url.rsplit("/", 1)[1], "Attributes": attributes}
+
+
 def _add_function(stack: Stack, resolver: _Resolver, logical_id: str, props: dict[str, Any]) -> None:
     env = {k: str(v) for k, v in resolver.resolve(props.get("Environment", {}).get("Variables", {})).items()}
     stack.functions[logical_id] = Function(
@@ -221,7 +261,21 @@ def _add_function(stack: Stack, resolver: _Resolver, logical_id: str, props: dic
     )
     for event in props.get("Events", {}).values():
         event_props = event.get("Properties", {})
-        if event["Type"] == "HttpApi":
+        if event["Type"] == "SQS":
+            queue_arn = event_props["Queue"]
+            if not (isinstance(queue_arn, dict) and "Fn::GetAtt" in queue_arn):
+                raise TemplateError(f"{logical_id}: an SQS event's Queue must be !GetAtt <Queue>.Arn to run locally")
+            target = queue_arn["Fn::GetAtt"]
+            stack.queue_sources.append(
+                QueueSource(
+                    function=logical_id,
+                    queue=target[0] if isinstance(target, list) else target.split(".")[0],
+                    batch_size=int(event_props.get("BatchSize", 10)),
+                    report_batch_item_failures="ReportBatchItemFailures"
+                    in event_props.get("FunctionResponseTypes", []),
+                )
+            )
+        elif event["Type"] == "HttpApi":
             auth = event_props.get("Auth", {}).get("Authorizer")
             stack.routes.append(
                 Route(

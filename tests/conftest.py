@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from moto import mock_aws
 
 from lead_events.store.factory import reset_stores
 from local.lambdas import LambdaContext
+from local.stack import create_resources
 from local.template import load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,10 +28,11 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("POSTBACK_ALLOWED_NETWORKS", "127.0.0.0/8")  # the tests' receivers listen on loopback
     stack = load_stack(ROOT / "template.yaml")
     for function in stack.functions.values():
         for name, value in function.environment.items():
-            monkeypatch.setenv(name, value)
+            monkeypatch.setenv(name, value if name != "POSTBACK_ALLOWED_NETWORKS" else "127.0.0.0/8")
     reset_stores()
     yield
     reset_stores()
@@ -39,11 +40,9 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """moto in-process, with every table of template.yaml created as the template defines it."""
+    """moto in-process, with every table and queue of template.yaml created as the template defines them."""
     with mock_aws():
-        dynamodb = boto3.client("dynamodb")
-        for kwargs in load_stack(ROOT / "template.yaml").tables.values():
-            dynamodb.create_table(**{k: v for k, v in kwargs.items() if not k.startswith("_")})
+        create_resources(load_stack(ROOT / "template.yaml"))
         yield
 
 
@@ -86,3 +85,6 @@ def http_event(
     elif body is not None:
         event["body"] = json.dumps(body)
     return event
+
+
+pytest_plugins = ["tests.receiver"]

@@ -1,4 +1,4 @@
-"""Configuration API: event definitions (and, as they arrive, postbacks, lists and campaigns)."""
+"""Configuration API: event definitions, their postbacks (with Send Test), macros, inbound postback URL."""
 
 from __future__ import annotations
 
@@ -9,17 +9,31 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lead_events.api.context import BEARER_SECURITY, Cursor, Limit, org_id
+from lead_events.api.context import BEARER_SECURITY, Cursor, Limit, api_base_url, org_id
 from lead_events.api.errors import error_responses
 from lead_events.api.resolver import configure_resolver, json_bodies
+from lead_events.logic import postbacks
+from lead_events.logic.macros import BUILTIN_MACROS
+from lead_events.logic.orgs import current_postback_url, rotate_postback_url
 from lead_events.models.events import Event, EventCreate, EventPage, EventUpdate
+from lead_events.models.orgs import PostbackSettings
+from lead_events.models.postbacks import (
+    Macro,
+    MacroList,
+    Postback,
+    PostbackCreate,
+    PostbackCreated,
+    PostbackPage,
+    PostbackUpdate,
+)
 from lead_events.observability import logger, metrics
-from lead_events.store.factory import event_store
+from lead_events.store.factory import event_store, org_store, postback_store
 
 app = APIGatewayHttpResolver(enable_validation=True)
 configure_resolver(app)
 
 EventName = Annotated[str, Path(max_length=256, description="The event's name, e.g. 'sale'.")]
+PostbackId = Annotated[str, Path(max_length=64, description="The postback's id.")]
 ERRORS = error_responses()
 
 
@@ -48,6 +62,57 @@ def update_event(name: EventName, changes: Annotated[EventUpdate, Body()]) -> Ev
 def delete_event(name: EventName) -> Response[None]:
     event_store().delete(org_id(app), name)
     return Response(204)
+
+
+@app.post("/events/<name>/postbacks", tags=["Postbacks"], security=BEARER_SECURITY, responses=ERRORS)
+def create_postback(name: EventName, postback: Annotated[PostbackCreate, Body()]) -> Response[PostbackCreated]:
+    created = postbacks.create_postback(
+        postback_store(), org_id(app), event_store().get(org_id(app), name).name, postback
+    )
+    return Response(201, content_types.APPLICATION_JSON, created)
+
+
+@app.get("/events/<name>/postbacks", tags=["Postbacks"], security=BEARER_SECURITY, responses=ERRORS)
+def list_postbacks(name: EventName, limit: Limit = 50, cursor: Cursor = None) -> PostbackPage:
+    return postback_store().list(org_id(app), event_store().get(org_id(app), name).name, limit, cursor)
+
+
+@app.get("/events/<name>/postbacks/<postback_id>", tags=["Postbacks"], security=BEARER_SECURITY, responses=ERRORS)
+def get_postback(name: EventName, postback_id: PostbackId) -> Postback:
+    return postbacks.get_postback(postback_store(), org_id(app), name, postback_id)
+
+
+@app.patch("/events/<name>/postbacks/<postback_id>", tags=["Postbacks"], security=BEARER_SECURITY, responses=ERRORS)
+def update_postback(
+    name: EventName, postback_id: PostbackId, changes: Annotated[PostbackUpdate, Body()]
+) -> PostbackCreated:
+    return postbacks.update_postback(postback_store(), org_id(app), name, postback_id, changes)
+
+
+@app.delete("/events/<name>/postbacks/<postback_id>", tags=["Postbacks"], security=BEARER_SECURITY, responses=ERRORS)
+def delete_postback(name: EventName, postback_id: PostbackId) -> Response[None]:
+    postback_store().delete(org_id(app), name, postback_id)
+    return Response(204)
+
+
+@app.post("/events/<name>/postbacks/<postback_id>/test", tags=["Postbacks"], security=BEARER_SECURITY, responses=ERRORS)
+def send_test(name: EventName, postback_id: PostbackId) -> postbacks.TestResult:
+    return postbacks.send_test(postback_store(), org_id(app), name, postback_id)
+
+
+@app.get("/macros", tags=["Postbacks"], security=BEARER_SECURITY, responses=error_responses(401))
+def list_macros() -> MacroList:
+    return MacroList(items=[Macro(name=name, description=text) for name, text in BUILTIN_MACROS.items()])
+
+
+@app.get("/settings/postback", tags=["Settings"], security=BEARER_SECURITY, responses=error_responses(401))
+def get_postback_settings() -> PostbackSettings:
+    return PostbackSettings(postback_url=current_postback_url(org_store(), org_id(app), api_base_url(app)))
+
+
+@app.post("/settings/postback/rotate", tags=["Settings"], security=BEARER_SECURITY, responses=error_responses(401))
+def rotate_postback_token() -> PostbackSettings:
+    return PostbackSettings(postback_url=rotate_postback_url(org_store(), org_id(app), api_base_url(app)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

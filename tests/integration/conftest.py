@@ -2,13 +2,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import pytest
 
+from lead_events.logic.orgs import create_organization
+from lead_events.models.orgs import CreatedOrganization
+from lead_events.store.factory import org_store
 from tests.conftest import http_event, lambda_context
 
 Call = Callable[..., tuple[int, Any]]
+QUEUE = "lead-events-dev-postbacks"
+
+
+def _caller(handler: Callable[..., dict], default_org: str | None) -> Call:
+    def call(method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        kwargs.setdefault("org_id", default_org)
+        answer = handler(http_event(method, path, **kwargs), lambda_context())
+        body = answer.get("body")
+        try:
+            return answer["statusCode"], json.loads(body) if body else None
+        except ValueError:
+            return answer["statusCode"], body
+
+    return call
 
 
 @pytest.fixture
@@ -16,9 +35,84 @@ def call_config_api(aws: None) -> Call:
     """Invoke the config API handler like API Gateway would; returns (status, parsed body)."""
     from config_api.app import lambda_handler
 
-    def call(method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
-        answer = lambda_handler(http_event(method, path, **kwargs), lambda_context())
-        body = answer.get("body")
-        return answer["statusCode"], json.loads(body) if body else None
+    return _caller(lambda_handler, "org-sample")
 
-    return call
+
+@dataclass
+class Org:
+    created: CreatedOrganization
+    config: Call
+    triggers: Call
+    logs: Call
+
+    @property
+    def org_id(self) -> str:
+        return self.created.org_id
+
+    @property
+    def token(self) -> str:
+        return self.created.postback_url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def org(aws: None) -> Org:
+    """A real organization (as `make org` makes it) and callers for its API functions."""
+    from config_api.app import lambda_handler as config_handler
+    from logs_api.app import lambda_handler as logs_handler
+    from trigger_api.app import lambda_handler as trigger_handler
+
+    created = create_organization(org_store(), "Test org", "https://api.example.com")
+    return Org(
+        created=created,
+        config=_caller(config_handler, created.org_id),
+        triggers=_caller(trigger_handler, created.org_id),
+        logs=_caller(logs_handler, created.org_id),
+    )
+
+
+def queued_messages() -> list[dict[str, Any]]:
+    """Every message waiting in the postback queue (received and made visible again at once)."""
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    messages: list[dict[str, Any]] = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+        new = [m for m in got if m["MessageId"] not in {x["MessageId"] for x in messages}]
+        if not new:
+            return messages
+        messages += new
+
+
+def drain_queue() -> list[dict[str, Any]]:
+    """Take every message off the postback queue, as SQS records for the dispatcher."""
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    records = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not got:
+            return records
+        for m in got:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            records.append(sqs_record(m["Body"], m["MessageId"]))
+
+
+def sqs_record(body: str, message_id: str = "m-1") -> dict[str, Any]:
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"rh-{message_id}",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{QUEUE}",
+        "awsRegion": "us-east-1",
+    }
+
+
+def dispatch(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run the dispatcher handler on a batch of SQS records."""
+    from dispatcher.app import lambda_handler
+
+    return lambda_handler({"Records": records}, lambda_context("dispatcher"))

@@ -2,23 +2,67 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from functools import cache
+
+# About a day in total (23.7 h) over 9 retries: 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h.
+DEFAULT_RETRY_SCHEDULE = (30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class SettingsError(ValueError):
+    """A deployment variable has a value that cannot be used."""
 
 
 @dataclass(frozen=True)
 class Settings:
     config_table: str
+    leads_table: str
+    logs_table: str
+    postback_queue_url: str
     public_api_url: str | None
     config_cache_seconds: float
+    retry_schedule: tuple[float, ...]
+    allowed_networks: tuple[Network, ...]
+    log_retention_days: int
+
+
+def _retry_schedule(raw: str | None) -> tuple[float, ...]:
+    if not raw:
+        return DEFAULT_RETRY_SCHEDULE
+    try:
+        schedule = tuple(float(part) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise SettingsError(f"POSTBACK_RETRY_SCHEDULE must be comma-separated seconds, got {raw!r}") from exc
+    if any(delay < 0 for delay in schedule):
+        raise SettingsError("POSTBACK_RETRY_SCHEDULE delays cannot be negative")
+    return schedule
+
+
+def _networks(raw: str | None) -> tuple[Network, ...]:
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False) for part in (raw or "").split(",") if part.strip()
+        )
+    except ValueError as exc:
+        raise SettingsError(f"POSTBACK_ALLOWED_NETWORKS must be comma-separated CIDRs: {exc}") from exc
 
 
 @cache
 def settings() -> Settings:
     """The settings of this container; tests that change the environment call `settings.cache_clear()`."""
+    env = os.environ.get
     return Settings(
-        config_table=os.environ.get("CONFIG_TABLE", "lead-events-dev-config"),
-        public_api_url=os.environ.get("PUBLIC_API_URL") or None,
-        config_cache_seconds=float(os.environ.get("CONFIG_CACHE_SECONDS", "5")),
+        config_table=env("CONFIG_TABLE", "lead-events-dev-config"),
+        leads_table=env("LEADS_TABLE", "lead-events-dev-leads"),
+        logs_table=env("LOGS_TABLE", "lead-events-dev-logs"),
+        postback_queue_url=env("POSTBACK_QUEUE_URL", ""),
+        public_api_url=env("PUBLIC_API_URL") or None,
+        config_cache_seconds=float(env("CONFIG_CACHE_SECONDS", "60")),
+        retry_schedule=_retry_schedule(env("POSTBACK_RETRY_SCHEDULE")),
+        allowed_networks=_networks(env("POSTBACK_ALLOWED_NETWORKS")),
+        log_retention_days=int(env("LOG_RETENTION_DAYS", "400")),
     )

@@ -42,3 +42,37 @@ class InvalidCursor(InvalidInput):
         super().__init__(
             "The cursor is not valid for this list; pass back the next_cursor of the previous page unchanged."
         )
+
+
+class PostbackNotFound(NotFound):
+    def __init__(self, event: str, postback_id: str) -> None:
+        super().__init__(f"Event '{event}' has no postback with id '{postback_id}'.")
+
+
+class LeadNotFound(NotFound):
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"No lead with {reference} exists in this organization; register it with POST /leads first.")
+
+
+class LeadAlreadyExists(Conflict):
+    pass
+
+
+class EventAlreadyFired(Conflict):
+    def __init__(self, event: str, lead_id: str) -> None:
+        super().__init__(
+            f"Event '{event}' has already fired for lead '{lead_id}' and is not multi-trigger; "
+            "enable multi_trigger on the event to accept it more than once."
+        )
+
+
+class LogNotFound(NotFound):
+    def __init__(self, log_id: str) -> None:
+        super().__init__(f"No log entry with id '{log_id}' exists in this organization.")
+
+
+class InvalidToken(NotFound):
+    def __init__(self) -> None:
+        super().__init__(
+            "This postback URL is not valid (wrong or rotated token). Copy the current one from GET /settings/postback."
+        )

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, SecurityScheme
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from lead_events.config import settings
 from lead_events.errors import Unauthorized
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page (1 to 200).")]
@@ -28,3 +29,14 @@ def org_id(app: APIGatewayHttpResolver) -> str:
     if not isinstance(value, str) or not value:
         raise Unauthorized("This route needs an API key: send 'Authorization: Bearer <api key>'.")
     return value
+
+
+def api_key_id(app: APIGatewayHttpResolver) -> str | None:
+    """Which API key made the request (for the audit trail)."""
+    value = app.current_event.request_context.authorizer.get_lambda.get("key_id")
+    return value if isinstance(value, str) else None
+
+
+def api_base_url(app: APIGatewayHttpResolver) -> str:
+    """The API's public base URL: PUBLIC_API_URL when set, else the host the request came to."""
+    return settings().public_api_url or f"https://{app.current_event.request_context.domain_name}"

@@ -46,7 +46,11 @@ def mint_api_key(org_id: str) -> Minted:
 
 
 def mint_inbound_token(org_id: str) -> Minted:
-    """A new inbound postback token (the secret part of the organization's postback URL)."""
+    """A new inbound postback token (the secret part of the organization's postback URL).
+
+    Unlike API keys it is stored as it is: the organization reads its URL back to paste it into
+    affiliate platforms. It is compared in constant time.
+    """
     secret = f"{TOKEN_PREFIX}_{org_id}_{secrets.token_urlsafe(32)}"
     return Minted(key_id="", secret=secret, hash=hash_secret(secret))
 

@@ -11,7 +11,7 @@ from lead_events.models.orgs import CreatedOrganization, Organization
 
 
 class OrgWriter(Protocol):
-    def create(self, org: Organization, key_id: str, key_hash: str, token_hash: str) -> None: ...
+    def create(self, org: Organization, key_id: str, key_hash: str, inbound_token: str) -> None: ...
 
 
 def postback_url(api_url: str, token: str) -> str:
@@ -27,5 +27,21 @@ def create_organization(store: OrgWriter, name: str, api_url: str) -> CreatedOrg
     org = Organization(org_id=new_org_id(), name=name, created_at=utc_now())
     key = mint_api_key(org.org_id)
     token = mint_inbound_token(org.org_id)
-    store.create(org, key_id=key.key_id, key_hash=key.hash, token_hash=token.hash)
+    store.create(org, key_id=key.key_id, key_hash=key.hash, inbound_token=token.secret)
     return CreatedOrganization(org_id=org.org_id, api_key=key.secret, postback_url=postback_url(api_url, token.secret))
+
+
+class InboundTokens(Protocol):
+    def inbound_token(self, org_id: str) -> str: ...
+    def rotate_inbound_token(self, org_id: str, token: str) -> None: ...
+
+
+def current_postback_url(store: InboundTokens, org_id: str, api_url: str) -> str:
+    return postback_url(api_url, store.inbound_token(org_id))
+
+
+def rotate_postback_url(store: InboundTokens, org_id: str, api_url: str) -> str:
+    """A new inbound token; the old URL stops working at once."""
+    token = mint_inbound_token(org_id)
+    store.rotate_inbound_token(org_id, token.secret)
+    return postback_url(api_url, token.secret)

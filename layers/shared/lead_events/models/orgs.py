@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Organization(BaseModel):
@@ -17,3 +17,10 @@ class CreatedOrganization(BaseModel):
     org_id: str
     api_key: str
     postback_url: str
+
+
+class PostbackSettings(BaseModel):
+    postback_url: str = Field(
+        description="The inbound postback URL to paste into affiliate networks and CRMs: "
+        "GET or POST with event, transaction_id (or tid, click_id, clickid, lead_id), revenue and custom fields."
+    )

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -17,9 +18,20 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
+def _dynamo_value(value: Any) -> Any:
+    # DynamoDB numbers are Decimals; floats are converted through their shortest repr, so 12.5 stays 12.5.
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, Mapping):
+        return {k: _dynamo_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_dynamo_value(v) for v in value]
+    return value
+
+
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
     """A plain dict as a DynamoDB item (attribute-value map)."""
-    return {k: _serializer.serialize(v) for k, v in values.items()}
+    return {k: _serializer.serialize(_dynamo_value(v)) for k, v in values.items()}
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:

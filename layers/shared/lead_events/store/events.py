@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from botocore.exceptions import ClientError
+from typing import TYPE_CHECKING, Any, cast
 
 from lead_events.errors import EventAlreadyExists, EventNotFound
 from lead_events.models.common import NAME_PATTERN, utc_now
 from lead_events.models.events import Event, EventCreate, EventPage, EventUpdate
 from lead_events.store import keys
-from lead_events.store.dynamo import decode_cursor, encode_cursor, from_item, is_condition_failure, to_item
+from lead_events.store.config import ConditionFailed, ConfigTable
+from lead_events.store.dynamo import decode_cursor, encode_cursor, from_item, to_item
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
-_EVENT_FIELDS = (
-    "name",
-    "description",
-    "conversion",
-    "affiliate_conversion",
-    "multi_trigger",
-    "created_at",
-    "updated_at",
-)
+_EVENT_FIELDS = tuple(Event.model_fields)
 
 
-def _to_event(item: dict[str, Any]) -> Event:
-    values = from_item(item)
+def event_from_item(values: dict[str, Any]) -> Event:
     return Event(**{field: values[field] for field in _EVENT_FIELDS})
 
 
 class EventStore:
     """Create, read, list, update and delete an organization's event definitions."""
 
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
-        self._db = client
-        self._table = table
+    def __init__(self, config: ConfigTable) -> None:
+        self._config = config
 
     def _key(self, org_id: str, name: str) -> dict[str, Any]:
         if not NAME_PATTERN.fullmatch(name):
@@ -48,27 +37,32 @@ class EventStore:
         event = Event(**data.model_dump(), created_at=now, updated_at=now)
         item = {"pk": keys.org_pk(org_id), "sk": keys.event_sk(data.name), "type": "event", **event.model_dump()}
         try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=to_item(item),
-                ConditionExpression="attribute_not_exists(pk)",
+            self._config.write(
+                org_id,
+                {
+                    "Put": {
+                        "TableName": self._config.table,
+                        "Item": to_item(item),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
             )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                raise EventAlreadyExists(data.name) from exc
-            raise
+        except ConditionFailed as exc:
+            raise EventAlreadyExists(data.name) from exc
         return event
 
     def get(self, org_id: str, name: str) -> Event:
-        answer = self._db.get_item(TableName=self._table, Key=self._key(org_id, name), ConsistentRead=True)
+        answer = self._config.db.get_item(
+            TableName=self._config.table, Key=self._key(org_id, name), ConsistentRead=True
+        )
         if "Item" not in answer:
             raise EventNotFound(name)
-        return _to_event(answer["Item"])
+        return event_from_item(from_item(answer["Item"]))
 
     def list(self, org_id: str, limit: int, cursor: str | None) -> EventPage:
         pk = keys.org_pk(org_id)
         query: dict[str, Any] = {
-            "TableName": self._table,
+            "TableName": self._config.table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
             "ExpressionAttributeValues": to_item({":pk": pk, ":prefix": keys.EVENT_PREFIX}),
             "Limit": limit,
@@ -76,9 +70,9 @@ class EventStore:
         start = decode_cursor(cursor, pk, keys.EVENT_PREFIX)
         if start:
             query["ExclusiveStartKey"] = start
-        answer = self._db.query(**query)
+        answer = self._config.db.query(**query)
         return EventPage(
-            items=[_to_event(item) for item in answer.get("Items", [])],
+            items=[event_from_item(from_item(item)) for item in answer.get("Items", [])],
             next_cursor=encode_cursor(answer.get("LastEvaluatedKey")),
         )
 
@@ -87,32 +81,47 @@ class EventStore:
         if not changes:
             return self.get(org_id, name)
         changes["updated_at"] = utc_now()
-        names = {f"#{field}": field for field in changes}
-        values = to_item({f":{field}": value for field, value in changes.items()})
         try:
-            answer = self._db.update_item(
-                TableName=self._table,
-                Key=self._key(org_id, name),
-                UpdateExpression="SET " + ", ".join(f"#{field} = :{field}" for field in changes),
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
+            self._config.write(
+                org_id,
+                {
+                    "Update": {
+                        "TableName": self._config.table,
+                        "Key": self._key(org_id, name),
+                        "UpdateExpression": "SET " + ", ".join(f"#{field} = :{field}" for field in changes),
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeNames": {f"#{field}": field for field in changes},
+                        "ExpressionAttributeValues": to_item({f":{field}": value for field, value in changes.items()}),
+                    }
+                },
             )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                raise EventNotFound(name) from exc
-            raise
-        return _to_event(answer["Attributes"])
+        except ConditionFailed as exc:
+            raise EventNotFound(name) from exc
+        return self.get(org_id, name)
 
     def delete(self, org_id: str, name: str) -> None:
+        """Delete the event and its postbacks (its log entries stay)."""
+        key = self._key(org_id, name)
+        postbacks: list[Any] = self._config.db.query(
+            TableName=self._config.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item({":pk": keys.org_pk(org_id), ":prefix": keys.postback_sk(name, "")}),
+            ProjectionExpression="pk, sk",
+        ).get("Items", [])
         try:
-            self._db.delete_item(
-                TableName=self._table,
-                Key=self._key(org_id, name),
-                ConditionExpression="attribute_exists(pk)",
+            self._config.write(
+                org_id,
+                {
+                    "Delete": {
+                        "TableName": self._config.table,
+                        "Key": key,
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                *[
+                    cast("TransactWriteItemTypeDef", {"Delete": {"TableName": self._config.table, "Key": pb}})
+                    for pb in postbacks
+                ],
             )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                raise EventNotFound(name) from exc
-            raise
+        except ConditionFailed as exc:
+            raise EventNotFound(name) from exc

@@ -1,4 +1,4 @@
-"""The stores of this container, built on first use from the settings and the shared client."""
+"""The stores and services of this container, built on first use from the settings and shared clients."""
 
 from __future__ import annotations
 
@@ -6,23 +6,92 @@ from functools import cache
 
 from lead_events import aws
 from lead_events.config import settings
+from lead_events.logic.config_cache import ConfigCache
+from lead_events.logic.dispatch import Dispatcher
+from lead_events.logic.triggers import TriggerService
+from lead_events.store.config import ConfigTable
 from lead_events.store.events import EventStore
+from lead_events.store.leads import LeadStore
+from lead_events.store.logs import LogStore
 from lead_events.store.orgs import OrgStore
+from lead_events.store.postbacks import PostbackStore
+from lead_events.store.queue import DeliveryQueue
+
+
+@cache
+def config_table() -> ConfigTable:
+    return ConfigTable(aws.dynamodb(), settings().config_table)
 
 
 @cache
 def event_store() -> EventStore:
-    return EventStore(aws.dynamodb(), settings().config_table)
+    return EventStore(config_table())
+
+
+@cache
+def postback_store() -> PostbackStore:
+    return PostbackStore(config_table())
 
 
 @cache
 def org_store() -> OrgStore:
-    return OrgStore(aws.dynamodb(), settings().config_table)
+    return OrgStore(config_table())
+
+
+@cache
+def lead_store() -> LeadStore:
+    return LeadStore(aws.dynamodb(), settings().leads_table)
+
+
+@cache
+def log_store() -> LogStore:
+    return LogStore(aws.dynamodb(), settings().logs_table)
+
+
+@cache
+def delivery_queue() -> DeliveryQueue:
+    return DeliveryQueue(aws.sqs(), settings().postback_queue_url)
+
+
+@cache
+def trigger_service() -> TriggerService:
+    return TriggerService(
+        leads=lead_store(),
+        logs=log_store(),
+        config=config_table(),
+        cache=ConfigCache(config_table(), settings().config_cache_seconds),
+        queue=delivery_queue(),
+        retention_days=settings().log_retention_days,
+    )
+
+
+@cache
+def dispatcher() -> Dispatcher:
+    return Dispatcher(
+        logs=log_store(),
+        postbacks=postback_store(),
+        queue=delivery_queue(),
+        schedule=settings().retry_schedule,
+        retention_days=settings().log_retention_days,
+    )
+
+
+_FACTORIES = (
+    config_table,
+    event_store,
+    postback_store,
+    org_store,
+    lead_store,
+    log_store,
+    delivery_queue,
+    trigger_service,
+    dispatcher,
+)
 
 
 def reset_stores() -> None:
     """Forget cached stores, clients and settings (tests that change the environment)."""
-    event_store.cache_clear()
-    org_store.cache_clear()
+    for factory in _FACTORIES:
+        factory.cache_clear()
     aws.reset_clients()
     settings.cache_clear()

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from lead_events.models.common import utc_now
 from lead_events.models.orgs import Organization
 from lead_events.store import keys
+from lead_events.store.config import ConfigTable
 from lead_events.store.dynamo import from_item, to_item
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
 
 
 @dataclass(frozen=True)
@@ -23,11 +20,12 @@ class StoredApiKey:
 
 
 class OrgStore:
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
-        self._db = client
-        self._table = table
+    def __init__(self, config: ConfigTable) -> None:
+        self._config = config
+        self._db = config.db
+        self._table = config.table
 
-    def create(self, org: Organization, key_id: str, key_hash: str, token_hash: str) -> None:
+    def create(self, org: Organization, key_id: str, key_hash: str, inbound_token: str) -> None:
         """Write the organization, its first API key and its inbound token, all or nothing."""
         pk = keys.org_pk(org.org_id)
         items = [
@@ -45,7 +43,7 @@ class OrgStore:
                 "pk": pk,
                 "sk": keys.INBOUND_TOKEN,
                 "type": "inbound_token",
-                "token_hash": token_hash,
+                "token": inbound_token,
                 "created_at": utc_now(),
             },
         ]
@@ -72,3 +70,32 @@ class OrgStore:
             return None
         values = from_item(answer["Item"])
         return StoredApiKey(org_id=org_id, key_id=key_id, key_hash=values["key_hash"], revoked="revoked_at" in values)
+
+    def inbound_token(self, org_id: str) -> str:
+        """The current inbound token (kept readable: the organization pastes its URL into other platforms)."""
+        answer = self._db.get_item(
+            TableName=self._table,
+            Key=to_item({"pk": keys.org_pk(org_id), "sk": keys.INBOUND_TOKEN}),
+            ConsistentRead=True,
+        )
+        return str(from_item(answer.get("Item", {})).get("token", ""))
+
+    def rotate_inbound_token(self, org_id: str, token: str) -> None:
+        """Replace the inbound token: the old one stops working with the next trigger."""
+        self._config.write(
+            org_id,
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        {
+                            "pk": keys.org_pk(org_id),
+                            "sk": keys.INBOUND_TOKEN,
+                            "type": "inbound_token",
+                            "token": token,
+                            "created_at": utc_now(),
+                        }
+                    ),
+                }
+            },
+        )

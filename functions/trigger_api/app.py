@@ -1,0 +1,91 @@
+"""Leads and triggers: register leads, and accept events from the API, operators and the inbound URL."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from lead_events.api.context import BEARER_SECURITY, api_key_id, org_id
+from lead_events.api.errors import error_responses
+from lead_events.api.resolver import configure_resolver
+from lead_events.logic.inbound import inbound_request, parse_body
+from lead_events.logic.leads import lead_with_timeline, register_lead
+from lead_events.logic.logs import get_log
+from lead_events.logic.triggers import TriggerRequest, token_org
+from lead_events.models.leads import Lead, LeadCreate, LeadWithTimeline
+from lead_events.models.logs import LogEntry
+from lead_events.models.triggers import ApiTrigger, ManualTrigger, Source, TriggerAccepted
+from lead_events.observability import logger, metrics
+from lead_events.store.factory import lead_store, log_store, trigger_service
+
+app = APIGatewayHttpResolver(enable_validation=True)
+configure_resolver(app)
+
+LeadId = Annotated[str, Path(max_length=128, description="The lead's id.")]
+Token = Annotated[str, Path(max_length=256, description="The organization's inbound postback token.")]
+ERRORS = error_responses()
+PUBLIC: list[dict[str, list[str]]] = [{}]  # the inbound URL carries its own secret: no header needed
+
+
+@app.post("/leads", tags=["Leads"], security=BEARER_SECURITY, responses=ERRORS)
+def create_lead(lead: Annotated[LeadCreate, Body()]) -> Response[Lead]:
+    return Response(201, content_types.APPLICATION_JSON, register_lead(lead_store(), org_id(app), lead))
+
+
+@app.get("/leads/<lead_id>", tags=["Leads"], security=BEARER_SECURITY, responses=ERRORS)
+def get_lead(lead_id: LeadId) -> LeadWithTimeline:
+    return lead_with_timeline(lead_store(), log_store(), org_id(app), lead_id)
+
+
+@app.post("/leads/<lead_id>/events", tags=["Triggers"], security=BEARER_SECURITY, responses=ERRORS)
+def trigger_manually(lead_id: LeadId, trigger: Annotated[ManualTrigger, Body()]) -> Response[LogEntry]:
+    request = TriggerRequest(
+        event=trigger.event,
+        source=Source.MANUAL,
+        lead_id=lead_id,
+        fields=trigger.fields,
+        revenue=trigger.revenue,
+        note=trigger.note,
+        actor=api_key_id(app),
+    )
+    accepted = trigger_service().trigger(org_id(app), request)
+    return Response(202, content_types.APPLICATION_JSON, get_log(log_store(), org_id(app), accepted.log_id))
+
+
+@app.post("/triggers", tags=["Triggers"], security=BEARER_SECURITY, responses=ERRORS)
+def trigger_by_api(trigger: Annotated[ApiTrigger, Body()]) -> Response[TriggerAccepted]:
+    request = TriggerRequest(
+        event=trigger.event,
+        source=Source.API,
+        lead_id=trigger.lead_id,
+        transaction_id=trigger.transaction_id,
+        fields=trigger.fields,
+        revenue=trigger.revenue,
+        actor=api_key_id(app),
+    )
+    return Response(202, content_types.APPLICATION_JSON, trigger_service().trigger(org_id(app), request))
+
+
+@app.get("/postback/<token>", tags=["Inbound postback"], security=PUBLIC, responses=error_responses(400, 404, 409))
+def inbound_get(token: Token) -> TriggerAccepted:
+    params = dict(app.current_event.query_string_parameters or {})
+    return trigger_service().trigger(token_org(token), inbound_request(params), inbound_token=token)
+
+
+@app.post("/postback/<token>", tags=["Inbound postback"], security=PUBLIC, responses=error_responses(400, 404, 409))
+def inbound_post(token: Token) -> TriggerAccepted:
+    event = app.current_event
+    params = dict(event.query_string_parameters or {}) | parse_body(
+        event.decoded_body, event.headers.get("content-type", "")
+    )
+    return trigger_service().trigger(token_org(token), inbound_request(params), inbound_token=token)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""The outbound HTTP client shared by the dispatcher and Send Test."""

@@ -1,0 +1,27 @@
+"""Registering leads and reading a lead with its event timeline."""
+
+from __future__ import annotations
+
+import secrets
+
+from lead_events.models.common import utc_now
+from lead_events.models.leads import Lead, LeadCreate, LeadWithTimeline, TimelineEntry
+from lead_events.store.leads import LeadStore
+from lead_events.store.logs import LogStore
+
+
+def register_lead(store: LeadStore, org_id: str, data: LeadCreate) -> Lead:
+    """Store a new lead; ids are generated when absent and both must be unused in the organization."""
+    values = data.model_dump()
+    values["lead_id"] = data.lead_id or f"lead_{secrets.token_hex(8)}"
+    values["transaction_id"] = data.transaction_id or f"txn_{secrets.token_hex(10)}"
+    lead = Lead(**values, created_at=utc_now())
+    store.create(org_id, lead)
+    return lead
+
+
+def lead_with_timeline(leads: LeadStore, logs: LogStore, org_id: str, lead_id: str) -> LeadWithTimeline:
+    lead = leads.get(org_id, lead_id=lead_id)
+    entries = logs.lead_timeline(org_id, lead_id)
+    timeline = [TimelineEntry(**{f: e.get(f) for f in TimelineEntry.model_fields}) for e in entries]
+    return LeadWithTimeline(**lead.model_dump(), events=timeline)

@@ -1,0 +1,138 @@
+"""Saving postbacks (with their URL and macros checked) and Send Test."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from lead_events.errors import InvalidInput
+from lead_events.http.client import send, url_problem
+from lead_events.logic.macros import SAMPLE_VALUES, check_macros, render_url
+from lead_events.logic.signing import check_secret, new_secret, signature_headers
+from lead_events.logic.triggers import render_delivery
+from lead_events.models.common import utc_now
+from lead_events.models.postbacks import Postback, PostbackCreate, PostbackCreated, PostbackUpdate
+from lead_events.store.postbacks import MAX_POSTBACKS_PER_EVENT, PostbackStore, postback_from_item
+
+
+class RenderedRequest(BaseModel):
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str | None
+
+
+class TestOutcome(BaseModel):
+    ok: bool
+    status_code: int | None
+    elapsed_ms: int
+    response_body: str | None = Field(description="The first 2 KiB of the answer.")
+    error: str | None
+
+
+class TestResult(BaseModel):
+    request: RenderedRequest
+    outcome: TestOutcome
+
+
+def _validated(values: dict[str, Any]) -> PostbackCreate:
+    """Full validation of a postback's fields (used for PATCH too, on the merged result)."""
+    try:
+        postback = PostbackCreate.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise InvalidInput(f"{where}: {first['msg'].removeprefix('Value error, ')}") from exc
+    check_macros([postback.url, postback.body or {}, postback.headers])
+    problem = url_problem(render_url(postback.url, SAMPLE_VALUES))
+    if problem:
+        raise InvalidInput(f"url {problem}.")
+    return postback
+
+
+def _secret(requested: str | None) -> tuple[str | None, str | None]:
+    """The secret to store and the one to show (only a generated one is shown)."""
+    if requested is None:
+        return None, None
+    if requested == "generate":
+        secret = new_secret()
+        return secret, secret
+    return check_secret(requested), None
+
+
+def create_postback(store: PostbackStore, org_id: str, event: str, data: PostbackCreate) -> PostbackCreated:
+    _validated(data.model_dump())
+    if store.count(org_id, event) >= MAX_POSTBACKS_PER_EVENT:
+        raise InvalidInput(f"An event can have at most {MAX_POSTBACKS_PER_EVENT} postbacks.")
+    stored_secret, shown_secret = _secret(data.signing_secret)
+    now = utc_now()
+    values = {
+        **data.model_dump(mode="json", exclude={"signing_secret"}),
+        "id": secrets.token_hex(6),
+        "event": event,
+        "signing_secret": stored_secret,
+        "created_at": now,
+        "updated_at": now,
+    }
+    store.put(org_id, values, must_exist=False)
+    return PostbackCreated(**postback_from_item(values).model_dump(), signing_secret=shown_secret)
+
+
+def update_postback(
+    store: PostbackStore, org_id: str, event: str, postback_id: str, changes: PostbackUpdate
+) -> PostbackCreated:
+    current = store.get_raw(org_id, event, postback_id)
+    update = changes.changes()
+    merged = {k: current.get(k) for k in PostbackCreate.model_fields if k != "signing_secret"} | {
+        k: v for k, v in update.items() if k != "signing_secret"
+    }
+    _validated({k: v for k, v in merged.items() if v is not None or k in update})
+    stored_secret, shown_secret = current.get("signing_secret"), None
+    if "signing_secret" in update:
+        stored_secret, shown_secret = _secret(update["signing_secret"])
+    values = {
+        **current,
+        **PostbackCreate.model_validate({k: v for k, v in merged.items() if v is not None}).model_dump(
+            mode="json", exclude={"signing_secret"}
+        ),
+        "signing_secret": stored_secret,
+        "updated_at": utc_now(),
+    }
+    values = {k: v for k, v in values.items() if k not in ("pk", "sk", "type")}
+    store.put(org_id, values, must_exist=True)
+    return PostbackCreated(**postback_from_item(values).model_dump(), signing_secret=shown_secret)
+
+
+def get_postback(store: PostbackStore, org_id: str, event: str, postback_id: str) -> Postback:
+    return postback_from_item(store.get_raw(org_id, event, postback_id))
+
+
+def send_test(store: PostbackStore, org_id: str, event: str, postback_id: str) -> TestResult:
+    """Fire the postback now with sample values, through the dispatcher's client, and report."""
+    postback = store.get_raw(org_id, event, postback_id)
+    now = datetime.now(UTC)
+    values = SAMPLE_VALUES | {
+        "event_name": event,
+        "timestamp": str(int(now.timestamp())),
+        "iso_timestamp": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    delivery = render_delivery(postback, values)
+    headers = dict(delivery["headers"])
+    if postback.get("signing_secret") and delivery["method"] == "POST":
+        headers |= signature_headers(
+            postback["signing_secret"], f"test_{secrets.token_hex(6)}", now, delivery["body"] or ""
+        )
+    outcome = send(delivery["method"], delivery["url"], headers, delivery["body"], delivery["success_match"])
+    return TestResult(
+        request=RenderedRequest(method=delivery["method"], url=delivery["url"], headers=headers, body=delivery["body"]),
+        outcome=TestOutcome(
+            ok=outcome.ok,
+            status_code=outcome.status_code,
+            elapsed_ms=outcome.elapsed_ms,
+            response_body=outcome.response_body,
+            error=outcome.error,
+        ),
+    )

@@ -1,0 +1,193 @@
+"""Accepting an event for a lead: one piece of logic behind the API, manual and inbound paths.
+
+Warm cost: one BatchGetItem (the lead + the organization's config version), one TransactWriteItems
+(the log entry + the once-per-lead marker), one SendMessageBatch per ten deliveries.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lead_events.errors import EventAlreadyFired, EventNotFound, InvalidToken, LeadNotFound
+from lead_events.logic.config_cache import ConfigCache
+from lead_events.logic.credentials import TOKEN_PREFIX
+from lead_events.logic.macros import render_body, render_headers, render_url
+from lead_events.models.leads import Lead
+from lead_events.models.triggers import FieldValue, Source, TriggerAccepted
+from lead_events.store import keys
+from lead_events.store.config import ConfigSnapshot, ConfigTable
+from lead_events.store.leads import LeadStore
+from lead_events.store.logs import LogStore
+from lead_events.store.queue import DeliveryQueue
+
+
+@dataclass
+class TriggerRequest:
+    event: str
+    source: Source
+    lead_id: str | None = None
+    transaction_id: str | None = None
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+    revenue: Decimal | None = None
+    note: str | None = None
+    actor: str | None = None
+
+
+@dataclass
+class TriggerService:
+    leads: LeadStore
+    logs: LogStore
+    config: ConfigTable
+    cache: ConfigCache
+    queue: DeliveryQueue
+    retention_days: int
+
+    def trigger(self, org_id: str, request: TriggerRequest, inbound_token: str | None = None) -> TriggerAccepted:
+        """Accept `request` for its lead or refuse it (nothing is written on refusal)."""
+        lead, meta = self.leads.get_with_meta(
+            org_id, self.config.table, lead_id=request.lead_id, transaction_id=request.transaction_id
+        )
+        snapshot = self.cache.get(org_id, int(meta.get("config_version", 0)) if meta else None)
+        if inbound_token is not None:
+            _check_inbound_token(snapshot, inbound_token)
+        if lead is None:
+            reference = (
+                f"lead_id '{request.lead_id}'" if request.lead_id else f"transaction_id '{request.transaction_id}'"
+            )
+            raise LeadNotFound(reference)
+        event = snapshot.items.get(keys.event_sk(request.event))
+        if event is None:
+            raise EventNotFound(request.event)
+
+        now = datetime.now(UTC)
+        created_at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        log_id = f"{int(now.timestamp() * 1000):011x}{secrets.token_hex(5)}"
+        values = macro_values(lead, request.event, request.fields, request.revenue, log_id, now)
+        deliveries = {
+            pb["id"]: render_delivery(pb, values)
+            for pb in snapshot.of_kind(keys.postback_sk(request.event, ""))
+            if pb.get("enabled", True) and pb.get("campaign_id") in (None, lead.campaign_id)
+        }
+        entry = {
+            "log_id": log_id,
+            "org_id": org_id,
+            "event": request.event,
+            "lead_id": lead.lead_id,
+            "transaction_id": lead.transaction_id,
+            "campaign_id": lead.campaign_id,
+            "affiliate_id": lead.affiliate_id,
+            "source": request.source.value,
+            "created_at": created_at,
+            "status": "queued" if deliveries else "no_postbacks",
+            "conversion": bool(event.get("conversion")),
+            "fields": request.fields,
+            "revenue": request.revenue,
+            "note": request.note,
+            "actor": request.actor,
+            "deliveries": deliveries,
+            "expires_at": int(time.time()) + self.retention_days * 86400,
+        }
+        writes = [self.logs.entry_put(org_id, {k: v for k, v in entry.items() if v is not None})]
+        if not event.get("multi_trigger"):
+            writes.append(self.leads.fired_marker(org_id, lead.lead_id, request.event, log_id))  # type: ignore[arg-type]
+        try:
+            self.leads.db.transact_write_items(TransactItems=writes)
+        except ClientError as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise EventAlreadyFired(request.event, lead.lead_id) from exc
+            raise
+
+        messages = [
+            {"org_id": org_id, "log_id": log_id, "delivery_id": delivery_id, "attempt": 1} for delivery_id in deliveries
+        ]
+        unqueued = self.queue.send(messages)
+        if unqueued:
+            self.logs.mark_unqueued(
+                org_id, log_id, [m["delivery_id"] for m in unqueued], "Could not be queued; use redeliver to retry."
+            )
+        return TriggerAccepted(
+            log_id=log_id,
+            event=request.event,
+            lead_id=lead.lead_id,
+            transaction_id=lead.transaction_id,
+            deliveries=len(deliveries),
+        )
+
+
+def _check_inbound_token(snapshot: ConfigSnapshot, token: str) -> None:
+    stored = str(snapshot.items.get(keys.INBOUND_TOKEN, {}).get("token", ""))
+    if not stored or not hmac.compare_digest(stored.encode(), token.encode()):
+        raise InvalidToken()
+
+
+def token_org(token: str) -> str:
+    """The organization an inbound token names (`pbt_<org_id>_<secret>`), unverified."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or len(token) > 256:
+        raise InvalidToken()
+    return parts[1]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def macro_values(
+    lead: Lead, event: str, fields: dict[str, Any], revenue: Decimal | None, log_id: str, now: datetime
+) -> dict[str, str]:
+    """Every macro's value for this trigger; built-in macros win over custom fields of the same name."""
+    builtin = {
+        "transaction_id": lead.transaction_id,
+        "lead_id": lead.lead_id,
+        "event_name": event,
+        "campaign_id": lead.campaign_id,
+        "affiliate_id": lead.affiliate_id,
+        "sub1": lead.sub1,
+        "sub2": lead.sub2,
+        "sub3": lead.sub3,
+        "sub4": lead.sub4,
+        "sub5": lead.sub5,
+        "revenue": revenue,
+        "payout": lead.payout,
+        "log_id": log_id,
+        "timestamp": int(now.timestamp()),
+        "iso_timestamp": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    return {name: _text(value) for name, value in fields.items()} | {k: _text(v) for k, v in builtin.items()}
+
+
+def render_delivery(postback: dict[str, Any], values: dict[str, str], kind: str = "event") -> dict[str, Any]:
+    """The request a postback makes for these macro values, and the delivery's initial state."""
+    headers = render_headers(postback.get("headers") or {}, values)
+    body = None
+    if postback.get("method") == "POST":
+        body_text, content_type = render_body(postback.get("body") or {}, postback.get("body_format", "json"), values)
+        body = body_text if postback.get("body") is not None else None
+        if body is not None:
+            headers.setdefault("Content-Type", content_type)
+    return {
+        "kind": kind,
+        "postback_id": postback.get("id"),
+        "event": postback.get("event"),
+        "method": postback.get("method", "GET"),
+        "url": render_url(postback["url"], values),
+        "headers": headers,
+        "body": body,
+        "success_match": postback.get("success_match"),
+        "signed": bool(postback.get("signing_secret")),
+        "status": "queued",
+        "attempts": 0,
+    }

@@ -1,0 +1,55 @@
+"""Event log entries as the API shows them (product.md §7)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Attempt(BaseModel):
+    number: int
+    at: str
+    status_code: int | None = Field(description="null when no answer came (connection error, time-out, refused).")
+    elapsed_ms: int
+    response_body: str | None = Field(description="The first 2 KiB of the answer.")
+    error: str | None
+
+
+class Delivery(BaseModel):
+    id: str
+    kind: str = Field(description="`event` (the event's postback) or `affiliate` (the lead's affiliate).")
+    postback_id: str | None
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str | None
+    status: str = Field(description="queued, retrying, delivered or failed.")
+    attempts: list[Attempt]
+    last_status_code: int | None = None
+    next_attempt_at: str | None = None
+    error: str | None = None
+
+
+class LogEntry(BaseModel):
+    log_id: str
+    event: str
+    lead_id: str
+    transaction_id: str
+    campaign_id: str
+    affiliate_id: str | None = None
+    source: str
+    created_at: str
+    status: str = Field(description="queued, delivered, retrying, failed or no_postbacks.")
+    conversion: bool
+    fields: dict[str, Any]
+    revenue: Decimal | None = None
+    note: str | None = None
+    actor: str | None = Field(None, description="The API key id that triggered it (manual and API triggers).")
+    deliveries: list[Delivery]
+
+
+class Redelivery(BaseModel):
+    log_id: str
+    requeued: list[str] = Field(description="The ids of the deliveries queued again.")

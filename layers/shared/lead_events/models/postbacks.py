@@ -1,0 +1,132 @@
+"""Outbound postbacks: requests that fire when an event is accepted."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+
+from lead_events.models.leads import ExternalId
+
+
+class Method(StrEnum):
+    GET = "GET"
+    POST = "POST"
+
+
+class BodyFormat(StrEnum):
+    JSON = "json"
+    FORM = "form"
+
+
+HeaderValue = Annotated[str, Field(max_length=1000)]
+MAX_HEADERS = 20
+FORBIDDEN_HEADERS = {
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+}
+
+
+class PostbackFields(BaseModel):
+    # Lax, so enum fields accept their JSON strings; unknown fields are still refused.
+    model_config = ConfigDict(extra="forbid")
+
+    url: Annotated[str, Field(min_length=8, max_length=2048, description="http(s) URL; may use {macros}.")]
+    method: Method = Method.GET
+    body: dict[str, Any] | None = Field(
+        None, description="POST body template: a JSON object whose string values may use {macros}."
+    )
+    body_format: BodyFormat = Field(BodyFormat.JSON, description="Send the body as JSON or as form fields.")
+    headers: dict[str, HeaderValue] = Field(default_factory=dict, description="Extra headers; values may use {macros}.")
+    enabled: StrictBool = True
+    campaign_id: ExternalId | None = Field(None, description="Fire only for leads of this campaign.")
+    success_match: Annotated[str | None, Field(max_length=200)] = Field(
+        None, description="Text the response body must contain for the delivery to count as a success."
+    )
+
+    @field_validator("headers")
+    @classmethod
+    def _check_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        if len(headers) > MAX_HEADERS:
+            raise ValueError(f"at most {MAX_HEADERS} headers")
+        for name, value in headers.items():
+            if not name or not all(c.isalnum() or c in "-_" for c in name) or len(name) > 100:
+                raise ValueError(f"'{name[:100]}' is not a valid header name (letters, digits, - and _)")
+            if name.lower() in FORBIDDEN_HEADERS:
+                raise ValueError(f"the '{name}' header is set by lead-events itself")
+            if any(ord(c) < 32 or ord(c) == 127 for c in value):
+                raise ValueError(f"the value of '{name}' contains control characters")
+        return headers
+
+
+class PostbackCreate(PostbackFields):
+    signing_secret: Annotated[str | None, Field(max_length=200)] = Field(
+        None,
+        description="Standard Webhooks secret (`whsec_<base64>`), or `generate` for a new one (shown once). "
+        "POST postbacks then carry webhook-id, webhook-timestamp and webhook-signature headers.",
+    )
+
+    @model_validator(mode="after")
+    def _body_needs_post(self) -> Self:
+        if self.body is not None and self.method is Method.GET:
+            raise ValueError("a body is sent only with method POST")
+        if self.signing_secret is not None and self.method is Method.GET:
+            raise ValueError("signing applies to POST postbacks")
+        return self
+
+
+class PostbackUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: Annotated[str | None, Field(min_length=8, max_length=2048)] = None
+    method: Method | None = None
+    body: dict[str, Any] | None = None
+    body_format: BodyFormat | None = None
+    headers: dict[str, HeaderValue] | None = None
+    enabled: StrictBool | None = None
+    campaign_id: ExternalId | None = None
+    success_match: Annotated[str | None, Field(max_length=200)] = None
+    signing_secret: Annotated[str | None, Field(max_length=200)] = None
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class Postback(BaseModel):
+    id: str
+    event: str
+    url: str
+    method: Method
+    body: dict[str, Any] | None
+    body_format: BodyFormat
+    headers: dict[str, str]
+    enabled: bool
+    campaign_id: str | None
+    success_match: str | None
+    signed: bool = Field(description="Whether requests carry Standard Webhooks signature headers.")
+    created_at: str
+    updated_at: str
+
+
+class PostbackCreated(Postback):
+    signing_secret: str | None = Field(None, description="Shown only here, when it was generated.")
+
+
+class PostbackPage(BaseModel):
+    items: list[Postback]
+    next_cursor: str | None
+
+
+class Macro(BaseModel):
+    name: str
+    description: str
+
+
+class MacroList(BaseModel):
+    items: list[Macro]

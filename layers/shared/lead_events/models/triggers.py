@@ -1,0 +1,82 @@
+"""Trigger requests from the three directions: the API, an operator, the inbound postback URL."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BaseModel, Field, model_validator
+
+from lead_events.models.common import Identifier
+from lead_events.models.leads import ExternalId, Money
+
+MAX_FIELDS = 50
+MAX_FIELD_VALUE = 1000
+
+FieldValue = str | int | float | bool | None
+
+
+def _check_fields(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:
+    if len(fields) > MAX_FIELDS:
+        raise ValueError(f"at most {MAX_FIELDS} fields may accompany an event")
+    for name, value in fields.items():
+        if not name or len(name) > 64:
+            raise ValueError(f"field names are 1 to 64 characters ('{name[:70]}')")
+        if isinstance(value, str) and len(value) > MAX_FIELD_VALUE:
+            raise ValueError(f"field '{name}' is longer than {MAX_FIELD_VALUE} characters")
+    return fields
+
+
+Fields = Annotated[
+    dict[str, FieldValue],
+    AfterValidator(_check_fields),
+    Field(description="Custom fields: name → text, number, boolean or null (at most 50)."),
+]
+
+
+class Source(StrEnum):
+    API = "api"
+    MANUAL = "manual"
+    INBOUND_POSTBACK = "inbound_postback"
+
+
+class ManualTrigger(BaseModel):
+    """`POST /leads/{lead_id}/events`: an operator records an offline conversion."""
+
+    model_config = {"extra": "forbid"}
+
+    event: Identifier
+    fields: Fields = Field(default_factory=dict)
+    revenue: Money | None = None
+    note: Annotated[str | None, Field(max_length=1000)] = None
+
+
+class ApiTrigger(BaseModel):
+    """`POST /triggers`: a system reports an event by transaction id or lead id."""
+
+    model_config = {"extra": "forbid"}
+
+    event: Identifier
+    transaction_id: ExternalId | None = None
+    lead_id: ExternalId | None = None
+    fields: Fields = Field(default_factory=dict)
+    revenue: Money | None = None
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> Self:
+        if (self.transaction_id is None) == (self.lead_id is None):
+            raise ValueError("give exactly one of transaction_id or lead_id")
+        return self
+
+
+class TriggerAccepted(BaseModel):
+    status: str = "accepted"
+    log_id: str
+    event: str
+    lead_id: str
+    transaction_id: str
+    deliveries: int = Field(description="How many postbacks were queued.")
+
+
+def drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}

@@ -1,0 +1,90 @@
+"""The organization's whole configuration partition, read in one Query, and its change counter.
+
+Every configuration write bumps `config_version` on the organization's item in the same
+transaction, so a warm container can tell in the trigger's first round trip whether its cached
+snapshot is still current.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from lead_events.store import keys
+from lead_events.store.dynamo import from_item, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+
+@dataclass
+class ConfigSnapshot:
+    """Every configuration item of one organization, by sort key."""
+
+    org_id: str
+    version: int
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def of_kind(self, prefix: str) -> list[dict[str, Any]]:
+        return [item for sk, item in sorted(self.items.items()) if sk.startswith(prefix)]
+
+
+class ConditionFailed(Exception):
+    """The condition of one operation of a configuration write did not hold; `index` says which."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"condition of operation {index} failed")
+        self.index = index
+
+
+class ConfigTable:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self.db = client
+        self.table = table
+
+    def version_bump(self, org_id: str) -> TransactWriteItemTypeDef:
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item({"pk": keys.org_pk(org_id), "sk": keys.ORG_META}),
+                "UpdateExpression": "ADD config_version :one",
+                "ExpressionAttributeValues": to_item({":one": 1}),
+            }
+        }
+
+    def write(self, org_id: str, operation: TransactWriteItemTypeDef, *more: TransactWriteItemTypeDef) -> None:
+        """Apply a conditional Put/Update/Delete (and `more`) with the version bump, all or nothing."""
+        try:
+            self.db.transact_write_items(TransactItems=[operation, *more, self.version_bump(org_id)])
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            for index, reason in enumerate(reasons):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    raise ConditionFailed(index) from exc
+            raise
+
+    def snapshot(self, org_id: str) -> ConfigSnapshot:
+        """The whole configuration partition (paged through), strongly consistent."""
+        items: dict[str, dict[str, Any]] = {}
+        query: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": to_item({":pk": keys.org_pk(org_id)}),
+            "ConsistentRead": True,
+        }
+        while True:
+            answer = self.db.query(**query)
+            for raw in answer.get("Items", []):
+                item = from_item(raw)
+                items[item["sk"]] = item
+            if "LastEvaluatedKey" not in answer:
+                break
+            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        version = int(items.get(keys.ORG_META, {}).get("config_version", 0))
+        return ConfigSnapshot(org_id=org_id, version=version, items=items)
+
+    def meta_key(self, org_id: str) -> dict[str, Any]:
+        return to_item({"pk": keys.org_pk(org_id), "sk": keys.ORG_META})

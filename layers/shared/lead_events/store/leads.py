@@ -1,0 +1,103 @@
+"""Leads, their transaction-id aliases and the 'fired' markers, in the leads table."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from lead_events.errors import LeadAlreadyExists, LeadNotFound
+from lead_events.models.leads import ID_PATTERN, Lead
+from lead_events.store import keys
+from lead_events.store.dynamo import from_item, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def lead_from_item(values: dict[str, Any]) -> Lead:
+    return Lead(**{field: values.get(field) for field in Lead.model_fields if field in values})
+
+
+class LeadStore:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self.db = client
+        self.table = table
+
+    def lead_key(self, org_id: str, lead_id: str) -> dict[str, Any]:
+        return to_item({"pk": keys.lead_pk(org_id, lead_id), "sk": keys.LEAD})
+
+    def txn_key(self, org_id: str, transaction_id: str) -> dict[str, Any]:
+        return to_item({"pk": keys.txn_pk(org_id, transaction_id), "sk": keys.TXN})
+
+    def create(self, org_id: str, lead: Lead) -> None:
+        """Write the lead and its transaction-id alias (a full copy, so either id is one GetItem)."""
+        values = lead.model_dump(exclude_none=True)
+        items = [
+            {"pk": keys.lead_pk(org_id, lead.lead_id), "sk": keys.LEAD, **values},
+            {"pk": keys.txn_pk(org_id, lead.transaction_id), "sk": keys.TXN, **values},
+        ]
+        try:
+            self.db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": to_item(item),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    }
+                    for item in items
+                ]
+            )
+        except ClientError as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                raise LeadAlreadyExists(f"A lead with lead_id '{lead.lead_id}' already exists.") from exc
+            if "ConditionalCheckFailed" in reasons:
+                raise LeadAlreadyExists(f"A lead with transaction_id '{lead.transaction_id}' already exists.") from exc
+            raise
+
+    def get(self, org_id: str, *, lead_id: str | None = None, transaction_id: str | None = None) -> Lead:
+        if not re.fullmatch(ID_PATTERN, lead_id or transaction_id or ""):
+            raise LeadNotFound(f"lead_id '{lead_id}'" if lead_id else f"transaction_id '{transaction_id}'")
+        key = self.lead_key(org_id, lead_id) if lead_id else self.txn_key(org_id, transaction_id or "")
+        answer = self.db.get_item(TableName=self.table, Key=key, ConsistentRead=True)
+        if "Item" not in answer:
+            raise LeadNotFound(f"lead_id '{lead_id}'" if lead_id else f"transaction_id '{transaction_id}'")
+        return lead_from_item(from_item(answer["Item"]))
+
+    def fired_marker(self, org_id: str, lead_id: str, event: str, log_id: str) -> dict[str, Any]:
+        """The transaction item that lets a non-multi-trigger event be accepted once per lead."""
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": to_item({"pk": keys.lead_pk(org_id, lead_id), "sk": keys.fired_sk(event), "log_id": log_id}),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    def get_with_meta(
+        self, org_id: str, config_table: str, *, lead_id: str | None = None, transaction_id: str | None = None
+    ) -> tuple[Lead | None, dict[str, Any]]:
+        """The lead (None if unknown) and the organization's item, in one BatchGetItem round trip."""
+        lead_key = self.lead_key(org_id, lead_id) if lead_id else self.txn_key(org_id, transaction_id or "")
+        meta_key = to_item({"pk": keys.org_pk(org_id), "sk": keys.ORG_META})
+        request: dict[str, Any] = {
+            self.table: {"Keys": [lead_key], "ConsistentRead": True},
+            config_table: {"Keys": [meta_key], "ConsistentRead": True},
+        }
+        found: dict[str, list[dict[str, Any]]] = {self.table: [], config_table: []}
+        for _ in range(5):
+            answer = self.db.batch_get_item(RequestItems=request)
+            for table, items in answer.get("Responses", {}).items():
+                found[table] += [from_item(item) for item in items]
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            raise RuntimeError("DynamoDB left keys unprocessed five times")
+        lead = lead_from_item(found[self.table][0]) if found[self.table] else None
+        meta = found[config_table][0] if found[config_table] else {}
+        return lead, meta

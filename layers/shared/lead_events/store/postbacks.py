@@ -1,0 +1,107 @@
+"""Postbacks of an event, in the configuration table (`POSTBACK#<event>#<id>`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lead_events.errors import EventNotFound, PostbackNotFound
+from lead_events.models.common import NAME_PATTERN
+from lead_events.models.postbacks import Postback, PostbackPage
+from lead_events.store import keys
+from lead_events.store.config import ConditionFailed, ConfigTable
+from lead_events.store.dynamo import decode_cursor, encode_cursor, from_item, to_item
+
+MAX_POSTBACKS_PER_EVENT = 20
+_FIELDS = tuple(Postback.model_fields)
+
+
+def postback_from_item(values: dict[str, Any]) -> Postback:
+    return Postback(
+        **{field: values.get(field) for field in _FIELDS if field != "signed"},
+        signed=bool(values.get("signing_secret")),
+    )
+
+
+class PostbackStore:
+    def __init__(self, config: ConfigTable) -> None:
+        self._config = config
+
+    def _key(self, org_id: str, event: str, postback_id: str) -> dict[str, Any]:
+        return to_item({"pk": keys.org_pk(org_id), "sk": keys.postback_sk(event, postback_id)})
+
+    def count(self, org_id: str, event: str) -> int:
+        return self._config.db.query(
+            TableName=self._config.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item({":pk": keys.org_pk(org_id), ":prefix": keys.postback_sk(event, "")}),
+            Select="COUNT",
+        )["Count"]
+
+    def put(self, org_id: str, values: dict[str, Any], *, must_exist: bool) -> None:
+        """Write a postback (all its fields, `signing_secret` included), only while its event exists."""
+        item = {
+            "pk": keys.org_pk(org_id),
+            "sk": keys.postback_sk(values["event"], values["id"]),
+            "type": "postback",
+            **values,
+        }
+        event_exists: Any = {
+            "ConditionCheck": {
+                "TableName": self._config.table,
+                "Key": to_item({"pk": keys.org_pk(org_id), "sk": keys.event_sk(values["event"])}),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        }
+        put: Any = {"TableName": self._config.table, "Item": to_item(item)}
+        put["ConditionExpression"] = "attribute_exists(pk)" if must_exist else "attribute_not_exists(pk)"
+        try:
+            self._config.write(org_id, event_exists, {"Put": put})
+        except ConditionFailed as exc:
+            if exc.index == 0:
+                raise EventNotFound(values["event"]) from exc
+            raise PostbackNotFound(values["event"], values["id"]) from exc
+
+    def get_raw(self, org_id: str, event: str, postback_id: str) -> dict[str, Any]:
+        """The stored postback, secret included (for rendering and signing, never for answers)."""
+        if not NAME_PATTERN.fullmatch(event) or len(postback_id) > 64:
+            raise PostbackNotFound(event, postback_id)
+        answer = self._config.db.get_item(
+            TableName=self._config.table, Key=self._key(org_id, event, postback_id), ConsistentRead=True
+        )
+        if "Item" not in answer:
+            raise PostbackNotFound(event, postback_id)
+        return from_item(answer["Item"])
+
+    def list(self, org_id: str, event: str, limit: int, cursor: str | None) -> PostbackPage:
+        pk, prefix = keys.org_pk(org_id), keys.postback_sk(event, "")
+        query: dict[str, Any] = {
+            "TableName": self._config.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": to_item({":pk": pk, ":prefix": prefix}),
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor, pk, prefix)
+        if start:
+            query["ExclusiveStartKey"] = start
+        answer = self._config.db.query(**query)
+        return PostbackPage(
+            items=[postback_from_item(from_item(item)) for item in answer.get("Items", [])],
+            next_cursor=encode_cursor(answer.get("LastEvaluatedKey")),
+        )
+
+    def delete(self, org_id: str, event: str, postback_id: str) -> None:
+        if not NAME_PATTERN.fullmatch(event) or len(postback_id) > 64:
+            raise PostbackNotFound(event, postback_id)
+        try:
+            self._config.write(
+                org_id,
+                {
+                    "Delete": {
+                        "TableName": self._config.table,
+                        "Key": self._key(org_id, event, postback_id),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            )
+        except ConditionFailed as exc:
+            raise PostbackNotFound(event, postback_id) from exc

@@ -1,0 +1,83 @@
+"""The template's SQS event sources, run like Lambda's pollers.
+
+Batches of up to BatchSize; a function error leaves the whole batch to come back after the queue's
+visibility timeout; with ReportBatchItemFailures only the reported messages stay. The queue's own
+redrive policy (in moto) moves a message to the dead-letter queue after maxReceiveCount receives.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import boto3
+
+from local.lambdas import FunctionPool
+from local.template import ACCOUNT, REGION, QueueSource, Stack
+
+log = logging.getLogger("local.sqs")
+
+
+class QueuePoller:
+    def __init__(self, stack: Stack, source: QueueSource, pool: FunctionPool, stopping: threading.Event) -> None:
+        self.source = source
+        self.pool = pool
+        self.stopping = stopping
+        self.queue_name = stack.queues[source.queue]["QueueName"]
+        self.queue_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{self.queue_name}"
+        self.sqs = boto3.client("sqs")
+        self.queue_url = self.sqs.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.poll_once(wait_seconds=1)
+            except Exception:
+                if not self.stopping.is_set():
+                    log.exception("polling %s failed", self.queue_name)
+                    self.stopping.wait(1)
+
+    def poll_once(self, wait_seconds: int = 0) -> int:
+        """Receive one batch and hand it to the function; returns how many messages it held."""
+        answer = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=min(self.source.batch_size, 10),
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = answer.get("Messages", [])
+        if not messages:
+            return 0
+        event = {"Records": [self._record(dict(m)) for m in messages]}
+        try:
+            result = self.pool.invoke(event)
+        except Exception:
+            log.exception("%s failed on a batch of %d; it will come back", self.source.function, len(messages))
+            return len(messages)
+        failed: set[str] = set()
+        if self.source.report_batch_item_failures and isinstance(result, dict):
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for start in range(0, len(done), 10):
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
+                ],
+            )
+        return len(messages)
+
+    def _record(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": message.get("MessageAttributes", {}),
+            "md5OfBody": message.get("MD5OfBody", ""),
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.queue_arn,
+            "awsRegion": REGION,
+        }

@@ -1,0 +1,21 @@
+"""A log entry's status follows its deliveries (product.md §7)."""
+
+import pytest
+
+from lead_events.store.logs import entry_status
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ([], "no_postbacks"),
+        (["delivered"], "delivered"),
+        (["delivered", "delivered"], "delivered"),
+        (["queued", "delivered"], "queued"),
+        (["retrying", "queued"], "retrying"),
+        (["failed", "delivered"], "failed"),
+        (["failed", "retrying"], "failed"),
+    ],
+)
+def test_entry_status(statuses: list[str], expected: str) -> None:
+    assert entry_status({str(i): {"status": s} for i, s in enumerate(statuses)}) == expected
