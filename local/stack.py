@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
+from local.atomic import AtomicMotoServer
 from local.gateway import Gateway
 from local.lambdas import FunctionPool
 from local.sqs import QueuePoller
@@ -92,7 +92,7 @@ def main() -> int:
     prepare_environment(stack, aws_url, api_url)
     pools = {logical_id: FunctionPool(function) for logical_id, function in stack.functions.items()}
 
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
+    moto = AtomicMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     try:
         api_server = make_server("127.0.0.1", api_port, Gateway(stack, pools), threaded=True)
     except OSError as exc:

@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 from lead_events.store.factory import reset_stores
+from local.atomic import serialize_in_process_dynamodb
 from local.lambdas import LambdaContext
 from local.stack import create_resources
 from local.template import load_stack
@@ -41,6 +42,7 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def aws() -> Iterator[None]:
     """moto in-process, with every table and queue of template.yaml created as the template defines them."""
+    serialize_in_process_dynamodb()
     with mock_aws():
         create_resources(load_stack(ROOT / "template.yaml"))
         yield

@@ -75,6 +75,7 @@ def stop_local_stack(stack: LocalStack) -> int:
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    stack = start_local_stack(tmp_path_factory.mktemp("local"))
+    # Retries a second apart, so a test can watch a whole retry sequence.
+    stack = start_local_stack(tmp_path_factory.mktemp("local"), {"POSTBACK_RETRY_SCHEDULE": "1,1,1"})
     yield stack
     stop_local_stack(stack)

@@ -423,3 +423,96 @@ def test_logs_of_another_organization_are_not_found(org: Org, receiver: Receiver
     assert org.logs("POST", f"/logs/{accepted['log_id']}/redeliver", org_id="org-other")[0] == 404
     assert org.triggers("GET", "/leads/L1", org_id="org-other")[0] == 404
     assert org.triggers("POST", "/triggers", org_id="org-other", body={"event": "sale", "lead_id": "L1"})[0] == 404
+
+
+def test_a_json_body_template_keeps_its_numbers_and_nesting(org: Org, receiver: Receiver) -> None:
+    org.config("POST", "/events", body={"name": "sale"})
+    template = {"click": "{transaction_id}", "n": 5, "ratio": 0.5, "ok": True, "list": [1, "{sub1}"], "none": None}
+    status, postback = org.config(
+        "POST", "/events/sale/postbacks", body={"url": receiver.url + "/json", "method": "POST", "body": template}
+    )
+    assert status == 201 and postback["body"] == template
+    assert org.config("GET", f"/events/sale/postbacks/{postback['id']}")[1]["body"] == template
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "transaction_id": "T1", "campaign_id": "c", "sub1": "x"})
+    assert org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})[0] == 202
+    dispatch(drain_queue())
+    [request] = receiver.received("/json")
+    assert json.loads(request.body) == {**template, "click": "T1", "list": [1, "x"]}
+
+
+def test_campaign_scoped_and_disabled_postbacks_fire_only_when_they_should(org: Org, receiver: Receiver) -> None:
+    org.config("POST", "/events", body={"name": "sale", "multi_trigger": True})
+    org.config("POST", "/events/sale/postbacks", body={"url": receiver.url + "/all"})
+    org.config("POST", "/events/sale/postbacks", body={"url": receiver.url + "/c1", "campaign_id": "c1"})
+    org.config("POST", "/events/sale/postbacks", body={"url": receiver.url + "/off", "enabled": False})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})
+    org.triggers("POST", "/leads", body={"lead_id": "L2", "campaign_id": "c2"})
+    assert org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})[1]["deliveries"] == 2
+    assert org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L2"})[1]["deliveries"] == 1
+    dispatch(drain_queue())
+    assert len(receiver.received("/all")) == 2
+    assert len(receiver.received("/c1")) == 1
+    assert receiver.received("/off") == []
+
+
+def test_an_event_without_postbacks_is_logged_as_no_postbacks(org: Org) -> None:
+    org.config("POST", "/events", body={"name": "qualified"})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "qualified", "lead_id": "L1"})
+    assert accepted["deliveries"] == 0
+    assert org.logs("GET", f"/logs/{accepted['log_id']}")[1]["status"] == "no_postbacks"
+    assert queued_messages() == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "error"),
+    [
+        ((302, "moved", {"Location": "http://169.254.169.254/"}), "failed", "Redirect"),
+        ((200, '{"status": "error"}'), "failed", "success_match"),
+        ((200, '{"status": "ok"}'), "delivered", None),
+    ],
+)
+def test_redirects_are_not_followed_and_success_match_is_required(
+    org: Org, receiver: Receiver, answer: tuple, status: str, error: str | None
+) -> None:
+    org.config("POST", "/events", body={"name": "sale"})
+    org.config("POST", "/events/sale/postbacks", body={"url": receiver.url + "/pb", "success_match": '"ok"'})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})
+    receiver.answer("/pb", answer)
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    dispatch(drain_queue())
+    [delivery] = org.logs("GET", f"/logs/{accepted['log_id']}")[1]["deliveries"]
+    assert delivery["status"] == status
+    assert len(delivery["attempts"]) == 1 and len(receiver.requests) == 1
+    if error:
+        assert error in delivery["attempts"][0]["error"]
+
+
+def test_only_the_first_2_kib_of_an_answer_are_kept(org: Org, receiver: Receiver) -> None:
+    _setup(org, receiver)
+    receiver.answer("/pb", (200, "x" * 100_000))
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    dispatch(drain_queue())
+    [delivery] = org.logs("GET", f"/logs/{accepted['log_id']}")[1]["deliveries"]
+    assert delivery["status"] == "delivered"
+    assert delivery["attempts"][0]["response_body"] == "x" * 2048
+
+
+def test_a_hostname_resolving_to_a_loopback_address_fails_at_dispatch_without_a_connection(
+    org: Org, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _setup(org, receiver, url="/pb")
+    port = receiver.url.rsplit(":", 1)[1]
+    org.config("POST", "/events/sale/postbacks", body={"url": f"http://localhost:{port}/by-name"})
+    monkeypatch.setenv("POSTBACK_ALLOWED_NETWORKS", "")
+    from lead_events.store.factory import reset_stores
+
+    reset_stores()
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    dispatch(drain_queue())
+    assert receiver.requests == []
+    deliveries = org.logs("GET", f"/logs/{accepted['log_id']}")[1]["deliveries"]
+    assert {d["status"] for d in deliveries} == {"failed"}
+    assert all("loopback" in d["attempts"][0]["error"] for d in deliveries)
+    assert all(d["attempts"][0]["status_code"] is None for d in deliveries)
+    assert drain_queue() == []  # a refused destination is not retried

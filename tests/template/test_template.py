@@ -69,10 +69,28 @@ def test_every_template_route_is_served_by_its_function_and_every_served_route_i
         assert declared == served, logical_id
 
 
-def test_public_routes_are_only_the_documentation() -> None:
+def test_public_routes_are_only_the_documentation_and_the_inbound_postback_url() -> None:
     stack = load_stack(ROOT / "template.yaml")
     public = {(r.method, r.path) for r in stack.routes if r.authorizer is None}
-    assert public == {("GET", "/openapi.json"), ("GET", "/docs")}
+    assert public == {
+        ("GET", "/openapi.json"),
+        ("GET", "/docs"),
+        ("GET", "/postback/{token}"),
+        ("POST", "/postback/{token}"),
+    }
+
+
+def test_the_postback_queue_redrives_to_a_dead_letter_queue_and_outlasts_the_dispatcher() -> None:
+    template, _ = decode(str(ROOT / "template.yaml"))
+    resources = template["Resources"]
+    queue = resources["PostbackQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["PostbackDeadLetterQueue", "Arn"]}
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= 5
+    dispatcher = resources["DispatcherFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * dispatcher["Timeout"]
+    [source] = dispatcher["Events"].values()
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_tables_are_encrypted_and_recoverable() -> None:

@@ -24,6 +24,7 @@ from lead_events.models.leads import Lead
 from lead_events.models.triggers import FieldValue, Source, TriggerAccepted
 from lead_events.store import keys
 from lead_events.store.config import ConfigSnapshot, ConfigTable
+from lead_events.store.dynamo import plain_json
 from lead_events.store.leads import LeadStore
 from lead_events.store.logs import LogStore
 from lead_events.store.queue import DeliveryQueue
@@ -174,7 +175,8 @@ def render_delivery(postback: dict[str, Any], values: dict[str, str], kind: str 
     headers = render_headers(postback.get("headers") or {}, values)
     body = None
     if postback.get("method") == "POST":
-        body_text, content_type = render_body(postback.get("body") or {}, postback.get("body_format", "json"), values)
+        template = plain_json(postback.get("body") or {})
+        body_text, content_type = render_body(template, postback.get("body_format", "json"), values)
         body = body_text if postback.get("body") is not None else None
         if body is not None:
             headers.setdefault("Content-Type", content_type)

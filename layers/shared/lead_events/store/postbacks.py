@@ -9,13 +9,14 @@ from lead_events.models.common import NAME_PATTERN
 from lead_events.models.postbacks import Postback, PostbackPage
 from lead_events.store import keys
 from lead_events.store.config import ConditionFailed, ConfigTable
-from lead_events.store.dynamo import decode_cursor, encode_cursor, from_item, to_item
+from lead_events.store.dynamo import decode_cursor, encode_cursor, from_item, plain_json, to_item
 
 MAX_POSTBACKS_PER_EVENT = 20
 _FIELDS = tuple(Postback.model_fields)
 
 
 def postback_from_item(values: dict[str, Any]) -> Postback:
+    values = {**values, "body": plain_json(values.get("body"))}
     return Postback(
         **{field: values.get(field) for field in _FIELDS if field != "signed"},
         signed=bool(values.get("signing_secret")),
