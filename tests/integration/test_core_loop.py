@@ -516,3 +516,36 @@ def test_a_hostname_resolving_to_a_loopback_address_fails_at_dispatch_without_a_
     assert all("loopback" in d["attempts"][0]["error"] for d in deliveries)
     assert all(d["attempts"][0]["status_code"] is None for d in deliveries)
     assert drain_queue() == []  # a refused destination is not retried
+
+
+def test_a_dispatcher_that_died_between_its_two_writes_is_completed_by_the_redelivered_message(
+    org: Org, receiver: Receiver
+) -> None:
+    from lead_events.store import keys
+    from lead_events.store.dynamo import to_item
+
+    _setup(org, receiver)
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    [record] = drain_queue()
+    delivery_id = json.loads(record["body"])["delivery_id"]
+    # The first dispatcher recorded attempt 1 and died before updating the delivery.
+    boto3.client("dynamodb").put_item(
+        TableName="lead-events-dev-logs",
+        Item=to_item(
+            {
+                "pk": keys.log_pk(org.org_id, accepted["log_id"]),
+                "sk": keys.attempt_sk(delivery_id, 1),
+                "delivery_id": delivery_id,
+                "number": 1,
+                "at": "2026-01-01T00:00:00.000Z",
+                "status_code": None,
+                "elapsed_ms": 0,
+                "response_body": None,
+                "error": "lost",
+            }
+        ),
+    )
+    dispatch([record])  # SQS hands the message over again after its visibility timeout
+    _, entry = org.logs("GET", f"/logs/{accepted['log_id']}")
+    assert entry["status"] == "delivered"
+    assert entry["deliveries"][0]["status"] == "delivered"

@@ -144,7 +144,11 @@ class LogStore:
         delivery_changes: dict[str, Any],
         expires_at: int,
     ) -> None:
-        """Store attempt `number` and the delivery's new state; then the entry's status."""
+        """Store attempt `number` and the delivery's new state; then the entry's status.
+
+        Both writes are conditional, so a repeated call (a duplicate message) changes nothing; one
+        that follows a crash between the two writes completes the second.
+        """
         try:
             self.db.put_item(
                 TableName=self.table,
@@ -164,21 +168,25 @@ class LogStore:
         except ClientError as exc:
             if not is_condition_failure(exc):
                 raise
-            return  # this attempt was recorded already (a duplicate message after a lost lease)
         changes = {**delivery_changes, "attempts": number}
         names = {"#d": delivery_id, **{f"#{k}": k for k in changes}}
         values = {f":{k}": v for k, v in changes.items()} | {":previous": number - 1, ":one": 1}
-        answer = self.db.update_item(
-            TableName=self.table,
-            Key=self._entry_key(org_id, log_id),
-            UpdateExpression="SET "
-            + ", ".join(f"deliveries.#d.#{k} = :{k}" for k in changes)
-            + " REMOVE deliveries.#d.claim_until ADD version :one",
-            ConditionExpression="deliveries.#d.attempts = :previous",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=to_item(values),
-            ReturnValues="ALL_NEW",
-        )
+        try:
+            answer = self.db.update_item(
+                TableName=self.table,
+                Key=self._entry_key(org_id, log_id),
+                UpdateExpression="SET "
+                + ", ".join(f"deliveries.#d.#{k} = :{k}" for k in changes)
+                + " REMOVE deliveries.#d.claim_until ADD version :one",
+                ConditionExpression="deliveries.#d.attempts = :previous",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return  # recorded already
+            raise
         self._settle_status(org_id, from_item(answer["Attributes"]))
 
     def requeue(self, org_id: str, log_id: str, delivery_ids: list[str]) -> None:
