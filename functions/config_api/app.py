@@ -1,4 +1,4 @@
-"""Configuration API: event definitions, their postbacks (with Send Test), macros, inbound postback URL."""
+"""Configuration API: events, postbacks (Send Test), macros, event lists, campaigns, inbound postback URL."""
 
 from __future__ import annotations
 
@@ -12,9 +12,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lead_events.api.context import BEARER_SECURITY, Cursor, Limit, api_base_url, org_id
 from lead_events.api.errors import error_responses
 from lead_events.api.resolver import configure_resolver, json_bodies
-from lead_events.logic import postbacks
+from lead_events.logic import campaigns, postbacks
 from lead_events.logic.macros import BUILTIN_MACROS
 from lead_events.logic.orgs import current_postback_url, rotate_postback_url
+from lead_events.models.campaigns import (
+    Assignment,
+    CampaignEvents,
+    CampaignEventSettings,
+    CampaignEventSettingsView,
+    EventList,
+    EventListCreate,
+    EventListPage,
+    EventListUpdate,
+)
 from lead_events.models.events import Event, EventCreate, EventPage, EventUpdate
 from lead_events.models.orgs import PostbackSettings
 from lead_events.models.postbacks import (
@@ -27,13 +37,15 @@ from lead_events.models.postbacks import (
     PostbackUpdate,
 )
 from lead_events.observability import logger, metrics
-from lead_events.store.factory import event_store, org_store, postback_store
+from lead_events.store.factory import campaign_store, event_store, org_store, postback_store
 
 app = APIGatewayHttpResolver(enable_validation=True)
 configure_resolver(app)
 
 EventName = Annotated[str, Path(max_length=256, description="The event's name, e.g. 'sale'.")]
 PostbackId = Annotated[str, Path(max_length=64, description="The postback's id.")]
+ListId = Annotated[str, Path(max_length=64, description="The event list's id.")]
+CampaignId = Annotated[str, Path(max_length=128, description="The campaign's id.")]
 ERRORS = error_responses()
 
 
@@ -60,15 +72,15 @@ def update_event(name: EventName, changes: Annotated[EventUpdate, Body()]) -> Ev
 
 @app.delete("/events/<name>", tags=["Events"], security=BEARER_SECURITY, responses=ERRORS)
 def delete_event(name: EventName) -> Response[None]:
-    event_store().delete(org_id(app), name)
+    campaigns.delete_event(event_store(), campaign_store(), org_id(app), name)
     return Response(204)
 
 
 @app.post("/events/<name>/postbacks", tags=["Postbacks"], security=BEARER_SECURITY, responses=ERRORS)
 def create_postback(name: EventName, postback: Annotated[PostbackCreate, Body()]) -> Response[PostbackCreated]:
-    created = postbacks.create_postback(
-        postback_store(), org_id(app), event_store().get(org_id(app), name).name, postback
-    )
+    event = event_store().get(org_id(app), name).name
+    custom = campaigns.declared_field_names(campaign_store().snapshot(org_id(app)), event)
+    created = postbacks.create_postback(postback_store(), org_id(app), event, postback, custom)
     return Response(201, content_types.APPLICATION_JSON, created)
 
 
@@ -86,7 +98,8 @@ def get_postback(name: EventName, postback_id: PostbackId) -> Postback:
 def update_postback(
     name: EventName, postback_id: PostbackId, changes: Annotated[PostbackUpdate, Body()]
 ) -> PostbackCreated:
-    return postbacks.update_postback(postback_store(), org_id(app), name, postback_id, changes)
+    custom = campaigns.declared_field_names(campaign_store().snapshot(org_id(app)), name)
+    return postbacks.update_postback(postback_store(), org_id(app), name, postback_id, changes, custom)
 
 
 @app.delete("/events/<name>/postbacks/<postback_id>", tags=["Postbacks"], security=BEARER_SECURITY, responses=ERRORS)
@@ -113,6 +126,66 @@ def get_postback_settings() -> PostbackSettings:
 @app.post("/settings/postback/rotate", tags=["Settings"], security=BEARER_SECURITY, responses=error_responses(401))
 def rotate_postback_token() -> PostbackSettings:
     return PostbackSettings(postback_url=rotate_postback_url(org_store(), org_id(app), api_base_url(app)))
+
+
+@app.post("/event-lists", tags=["Event lists"], security=BEARER_SECURITY, responses=ERRORS)
+def create_event_list(event_list: Annotated[EventListCreate, Body()]) -> Response[EventList]:
+    return Response(
+        201, content_types.APPLICATION_JSON, campaigns.create_list(campaign_store(), org_id(app), event_list)
+    )
+
+
+@app.get("/event-lists", tags=["Event lists"], security=BEARER_SECURITY, responses=ERRORS)
+def list_event_lists(limit: Limit = 50, cursor: Cursor = None) -> EventListPage:
+    return campaigns.list_lists(campaign_store(), org_id(app), limit, cursor)
+
+
+@app.get("/event-lists/<list_id>", tags=["Event lists"], security=BEARER_SECURITY, responses=ERRORS)
+def get_event_list(list_id: ListId) -> EventList:
+    return campaigns.get_list(campaign_store(), org_id(app), list_id)
+
+
+@app.patch("/event-lists/<list_id>", tags=["Event lists"], security=BEARER_SECURITY, responses=ERRORS)
+def update_event_list(list_id: ListId, changes: Annotated[EventListUpdate, Body()]) -> EventList:
+    return campaigns.update_list(campaign_store(), org_id(app), list_id, changes)
+
+
+@app.delete("/event-lists/<list_id>", tags=["Event lists"], security=BEARER_SECURITY, responses=ERRORS)
+def delete_event_list(list_id: ListId) -> Response[None]:
+    campaigns.delete_list(campaign_store(), org_id(app), list_id)
+    return Response(204)
+
+
+@app.put(
+    "/campaigns/<campaign_id>/event-lists/<list_id>", tags=["Campaigns"], security=BEARER_SECURITY, responses=ERRORS
+)
+def assign_event_list(campaign_id: CampaignId, list_id: ListId) -> Assignment:
+    return campaigns.assign_list(campaign_store(), org_id(app), campaign_id, list_id)
+
+
+@app.delete(
+    "/campaigns/<campaign_id>/event-lists/<list_id>", tags=["Campaigns"], security=BEARER_SECURITY, responses=ERRORS
+)
+def unassign_event_list(campaign_id: CampaignId, list_id: ListId) -> Response[None]:
+    campaigns.unassign_list(campaign_store(), org_id(app), campaign_id, list_id)
+    return Response(204)
+
+
+@app.get("/campaigns/<campaign_id>/events", tags=["Campaigns"], security=BEARER_SECURITY, responses=ERRORS)
+def get_campaign_events(campaign_id: CampaignId) -> CampaignEvents:
+    return campaigns.campaign_events(campaign_store(), org_id(app), campaign_id)
+
+
+@app.get("/campaigns/<campaign_id>/events/<name>", tags=["Campaigns"], security=BEARER_SECURITY, responses=ERRORS)
+def get_campaign_event_settings(campaign_id: CampaignId, name: EventName) -> CampaignEventSettingsView:
+    return campaigns.get_event_settings(campaign_store(), org_id(app), campaign_id, name)
+
+
+@app.put("/campaigns/<campaign_id>/events/<name>", tags=["Campaigns"], security=BEARER_SECURITY, responses=ERRORS)
+def put_campaign_event_settings(
+    campaign_id: CampaignId, name: EventName, settings: Annotated[CampaignEventSettings, Body()]
+) -> CampaignEventSettingsView:
+    return campaigns.put_event_settings(campaign_store(), org_id(app), campaign_id, name, settings)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -76,3 +76,12 @@ class InvalidToken(NotFound):
         super().__init__(
             "This postback URL is not valid (wrong or rotated token). Copy the current one from GET /settings/postback."
         )
+
+
+class Unprocessable(LeadEventsError):
+    status = 422
+
+
+class EventListNotFound(NotFound):
+    def __init__(self, list_id: str) -> None:
+        super().__init__(f"No event list with id '{list_id}' exists in this organization.")

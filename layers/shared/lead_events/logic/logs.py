@@ -6,6 +6,7 @@ from typing import Any
 
 from lead_events.errors import Conflict
 from lead_events.models.logs import Attempt, Delivery, LogEntry, Redelivery
+from lead_events.store.dynamo import plain_json
 from lead_events.store.logs import LogStore
 from lead_events.store.queue import DeliveryQueue
 
@@ -34,7 +35,7 @@ def entry_view(entry: dict[str, Any], attempts: list[dict[str, Any]]) -> LogEntr
         for delivery_id, d in sorted((entry.get("deliveries") or {}).items())
     ]
     fields = {field: entry.get(field) for field in LogEntry.model_fields if field != "deliveries"}
-    return LogEntry(**fields | {"fields": entry.get("fields") or {}}, deliveries=deliveries)
+    return LogEntry(**fields | {"fields": plain_json(entry.get("fields") or {})}, deliveries=deliveries)
 
 
 def get_log(logs: LogStore, org_id: str, log_id: str) -> LogEntry:

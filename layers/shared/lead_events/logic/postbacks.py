@@ -38,7 +38,7 @@ class TestResult(BaseModel):
     outcome: TestOutcome
 
 
-def _validated(values: dict[str, Any]) -> PostbackCreate:
+def _validated(values: dict[str, Any], custom_macros: set[str]) -> PostbackCreate:
     """Full validation of a postback's fields (used for PATCH too, on the merged result)."""
     try:
         postback = PostbackCreate.model_validate(values)
@@ -46,7 +46,7 @@ def _validated(values: dict[str, Any]) -> PostbackCreate:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise InvalidInput(f"{where}: {first['msg'].removeprefix('Value error, ')}") from exc
-    check_macros([postback.url, postback.body or {}, postback.headers])
+    check_macros([postback.url, postback.body or {}, postback.headers], custom_macros)
     problem = url_problem(render_url(postback.url, SAMPLE_VALUES))
     if problem:
         raise InvalidInput(f"url {problem}.")
@@ -63,8 +63,11 @@ def _secret(requested: str | None) -> tuple[str | None, str | None]:
     return check_secret(requested), None
 
 
-def create_postback(store: PostbackStore, org_id: str, event: str, data: PostbackCreate) -> PostbackCreated:
-    _validated(data.model_dump())
+def create_postback(
+    store: PostbackStore, org_id: str, event: str, data: PostbackCreate, custom_macros: set[str]
+) -> PostbackCreated:
+    """Save a new postback; `custom_macros` are the custom fields campaigns declare for the event."""
+    _validated(data.model_dump(), custom_macros)
     if store.count(org_id, event) >= MAX_POSTBACKS_PER_EVENT:
         raise InvalidInput(f"An event can have at most {MAX_POSTBACKS_PER_EVENT} postbacks.")
     stored_secret, shown_secret = _secret(data.signing_secret)
@@ -82,14 +85,19 @@ def create_postback(store: PostbackStore, org_id: str, event: str, data: Postbac
 
 
 def update_postback(
-    store: PostbackStore, org_id: str, event: str, postback_id: str, changes: PostbackUpdate
+    store: PostbackStore,
+    org_id: str,
+    event: str,
+    postback_id: str,
+    changes: PostbackUpdate,
+    custom_macros: set[str],
 ) -> PostbackCreated:
     current = store.get_raw(org_id, event, postback_id)
     update = changes.changes()
     merged = {k: current.get(k) for k in PostbackCreate.model_fields if k != "signing_secret"} | {
         k: v for k, v in update.items() if k != "signing_secret"
     }
-    _validated({k: v for k, v in merged.items() if v is not None or k in update})
+    _validated({k: v for k, v in merged.items() if v is not None or k in update}, custom_macros)
     stored_secret, shown_secret = current.get("signing_secret"), None
     if "signing_secret" in update:
         stored_secret, shown_secret = _secret(update["signing_secret"])

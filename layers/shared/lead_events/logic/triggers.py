@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from lead_events.errors import EventAlreadyFired, EventNotFound, InvalidToken, LeadNotFound
+from lead_events.logic.campaigns import check_event_allowed, custom_fields, validate_fields
 from lead_events.logic.config_cache import ConfigCache
 from lead_events.logic.credentials import TOKEN_PREFIX
 from lead_events.logic.macros import render_body, render_headers, render_url
@@ -67,11 +68,13 @@ class TriggerService:
         event = snapshot.items.get(keys.event_sk(request.event))
         if event is None:
             raise EventNotFound(request.event)
+        check_event_allowed(snapshot, lead.campaign_id, request.event)
+        fields = validate_fields(custom_fields(snapshot, lead.campaign_id, request.event), request.fields)
 
         now = datetime.now(UTC)
         created_at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         log_id = f"{int(now.timestamp() * 1000):011x}{secrets.token_hex(5)}"
-        values = macro_values(lead, request.event, request.fields, request.revenue, log_id, now)
+        values = macro_values(lead, request.event, fields, request.revenue, log_id, now)
         deliveries = {
             pb["id"]: render_delivery(pb, values)
             for pb in snapshot.of_kind(keys.postback_sk(request.event, ""))
@@ -89,7 +92,7 @@ class TriggerService:
             "created_at": created_at,
             "status": "queued" if deliveries else "no_postbacks",
             "conversion": bool(event.get("conversion")),
-            "fields": request.fields,
+            "fields": fields,
             "revenue": request.revenue,
             "note": request.note,
             "actor": request.actor,

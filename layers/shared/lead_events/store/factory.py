@@ -9,6 +9,7 @@ from lead_events.config import settings
 from lead_events.logic.config_cache import ConfigCache
 from lead_events.logic.dispatch import Dispatcher
 from lead_events.logic.triggers import TriggerService
+from lead_events.store.campaigns import CampaignStore
 from lead_events.store.config import ConfigTable
 from lead_events.store.events import EventStore
 from lead_events.store.leads import LeadStore
@@ -31,6 +32,11 @@ def event_store() -> EventStore:
 @cache
 def postback_store() -> PostbackStore:
     return PostbackStore(config_table())
+
+
+@cache
+def campaign_store() -> CampaignStore:
+    return CampaignStore(config_table())
 
 
 @cache
@@ -80,6 +86,7 @@ _FACTORIES = (
     config_table,
     event_store,
     postback_store,
+    campaign_store,
     org_store,
     lead_store,
     log_store,

@@ -8,6 +8,8 @@ EVENT_PREFIX = "EVENT#"
 POSTBACK_PREFIX = "POSTBACK#"
 API_KEY_PREFIX = "APIKEY#"
 INBOUND_TOKEN = "INBOUND"  # noqa: S105 - a sort key, not a secret
+LIST_PREFIX = "LIST#"
+CAMPAIGN_PREFIX = "CAMPAIGN#"
 LEAD = "LEAD"
 TXN = "TXN"
 LOG_ENTRY = "ENTRY"
@@ -24,6 +26,18 @@ def event_sk(name: str) -> str:
 
 def postback_sk(event: str, postback_id: str) -> str:
     return f"{POSTBACK_PREFIX}{event}#{postback_id}"
+
+
+def list_sk(list_id: str) -> str:
+    return f"{LIST_PREFIX}{list_id}"
+
+
+def assignment_sk(campaign_id: str, list_id: str) -> str:
+    return f"{CAMPAIGN_PREFIX}{campaign_id}#LIST#{list_id}"
+
+
+def campaign_event_sk(campaign_id: str, event: str) -> str:
+    return f"{CAMPAIGN_PREFIX}{campaign_id}#EVENT#{event}"
 
 
 def api_key_sk(key_id: str) -> str:

@@ -1,0 +1,122 @@
+"""Event lists, their assignment to campaigns, and per-campaign custom fields (product.md §2)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+
+from lead_events.logic.macros import BUILTIN_MACROS
+from lead_events.models.common import Description, Identifier
+
+MAX_LIST_EVENTS = 90  # one transaction checks each event exists (DynamoDB allows 100 items)
+MAX_CUSTOM_FIELDS = 50
+
+ListName = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+def _unique(names: list[str]) -> list[str]:
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"each name may appear once; repeated: {', '.join(duplicates)}")
+    return names
+
+
+class EventListCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ListName
+    description: Description = ""
+    events: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST_EVENTS)
+
+    _check_unique = field_validator("events")(_unique)
+
+
+class EventListUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ListName | None = None
+    description: Description | None = None
+    events: list[Identifier] | None = Field(None, max_length=MAX_LIST_EVENTS)
+
+    @field_validator("events")
+    @classmethod
+    def _check_unique(cls, events: list[str] | None) -> list[str] | None:
+        return None if events is None else _unique(events)
+
+
+class EventList(BaseModel):
+    id: str
+    name: str
+    description: str
+    events: list[str]
+    campaigns: list[str] = Field(description="The campaigns the list is assigned to.")
+    created_at: str
+    updated_at: str
+
+
+class EventListPage(BaseModel):
+    items: list[EventList]
+    next_cursor: str | None
+
+
+class Assignment(BaseModel):
+    campaign_id: str
+    list_id: str
+    assigned_at: str
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+
+
+class CustomField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Identifier
+    type: FieldType = FieldType.TEXT
+    required: StrictBool = False
+
+    @field_validator("name")
+    @classmethod
+    def _not_a_builtin(cls, name: str) -> str:
+        if name in BUILTIN_MACROS or name in ("event", "event_id", "tid", "click_id", "clickid", "amount"):
+            raise ValueError(f"'{name}' is a built-in name (a macro or an inbound parameter); choose another")
+        return name
+
+
+class CampaignEventSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    custom_fields: list[CustomField] = Field(max_length=MAX_CUSTOM_FIELDS)
+
+    @field_validator("custom_fields")
+    @classmethod
+    def _unique_names(cls, fields: list[CustomField]) -> list[CustomField]:
+        _unique([f.name for f in fields])
+        return fields
+
+
+class CampaignEventSettingsView(CampaignEventSettings):
+    campaign_id: str
+    event: str
+
+
+class EffectiveEvent(BaseModel):
+    name: str
+    description: str
+    conversion: bool
+    affiliate_conversion: bool
+    multi_trigger: bool
+    lists: list[str] = Field(description="The ids of the campaign's lists that include it (empty: no list assigned).")
+    custom_fields: list[CustomField]
+
+
+class CampaignEvents(BaseModel):
+    campaign_id: str
+    all_events: bool = Field(description="True when no list is assigned: the campaign accepts every event.")
+    lists: list[str] = Field(description="The ids of the event lists assigned to the campaign.")
+    items: list[EffectiveEvent]
