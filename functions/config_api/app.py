@@ -12,9 +12,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from lead_events.api.context import BEARER_SECURITY, Cursor, Limit, api_base_url, org_id
 from lead_events.api.errors import error_responses
 from lead_events.api.resolver import configure_resolver, json_bodies
-from lead_events.logic import campaigns, postbacks
+from lead_events.logic import affiliates, campaigns, postbacks
 from lead_events.logic.macros import BUILTIN_MACROS
 from lead_events.logic.orgs import current_postback_url, rotate_postback_url
+from lead_events.models.affiliates import Affiliate, AffiliatePage, AffiliatePut
 from lead_events.models.campaigns import (
     Assignment,
     CampaignEvents,
@@ -37,7 +38,7 @@ from lead_events.models.postbacks import (
     PostbackUpdate,
 )
 from lead_events.observability import logger, metrics
-from lead_events.store.factory import campaign_store, event_store, org_store, postback_store
+from lead_events.store.factory import affiliate_store, campaign_store, event_store, org_store, postback_store
 
 app = APIGatewayHttpResolver(enable_validation=True)
 configure_resolver(app)
@@ -46,6 +47,7 @@ EventName = Annotated[str, Path(max_length=256, description="The event's name, e
 PostbackId = Annotated[str, Path(max_length=64, description="The postback's id.")]
 ListId = Annotated[str, Path(max_length=64, description="The event list's id.")]
 CampaignId = Annotated[str, Path(max_length=128, description="The campaign's id.")]
+AffiliateId = Annotated[str, Path(max_length=128, description="The affiliate's id.")]
 ERRORS = error_responses()
 
 
@@ -186,6 +188,32 @@ def put_campaign_event_settings(
     campaign_id: CampaignId, name: EventName, settings: Annotated[CampaignEventSettings, Body()]
 ) -> CampaignEventSettingsView:
     return campaigns.put_event_settings(campaign_store(), org_id(app), campaign_id, name, settings)
+
+
+@app.put("/affiliates/<affiliate_id>", tags=["Affiliates"], security=BEARER_SECURITY, responses=ERRORS)
+def put_affiliate(affiliate_id: AffiliateId, affiliate: Annotated[AffiliatePut, Body()]) -> Affiliate:
+    return affiliates.put_affiliate(affiliate_store(), org_id(app), affiliate_id, affiliate)
+
+
+@app.get("/affiliates", tags=["Affiliates"], security=BEARER_SECURITY, responses=ERRORS)
+def list_affiliates(limit: Limit = 50, cursor: Cursor = None) -> AffiliatePage:
+    return affiliate_store().list(org_id(app), limit, cursor)
+
+
+@app.get("/affiliates/<affiliate_id>", tags=["Affiliates"], security=BEARER_SECURITY, responses=ERRORS)
+def get_affiliate(affiliate_id: AffiliateId) -> Affiliate:
+    return affiliate_store().get(org_id(app), affiliate_id)
+
+
+@app.delete("/affiliates/<affiliate_id>", tags=["Affiliates"], security=BEARER_SECURITY, responses=ERRORS)
+def delete_affiliate(affiliate_id: AffiliateId) -> Response[None]:
+    affiliate_store().delete(org_id(app), affiliate_id)
+    return Response(204)
+
+
+@app.post("/affiliates/<affiliate_id>/test", tags=["Affiliates"], security=BEARER_SECURITY, responses=ERRORS)
+def test_affiliate_postback(affiliate_id: AffiliateId) -> postbacks.TestResult:
+    return affiliates.send_test(affiliate_store(), org_id(app), affiliate_id)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,26 +1,100 @@
-"""Event history: one log entry in full, and redelivery of its failed deliveries."""
+"""Event history and reports: log listings, one entry in full, redelivery, conversion reports."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lead_events.api.context import BEARER_SECURITY, org_id
+from lead_events.api.context import BEARER_SECURITY, Cursor, Limit, org_id
 from lead_events.api.errors import error_responses
-from lead_events.api.resolver import configure_resolver
+from lead_events.api.resolver import configure_resolver, json_bodies
+from lead_events.config import settings
+from lead_events.logic import logs
 from lead_events.logic.logs import get_log, redeliver
+from lead_events.logic.reports import conversion_report
+from lead_events.models.listing import ConversionReport, GroupBy, LogPage, LogStatus
 from lead_events.models.logs import LogEntry, Redelivery
 from lead_events.observability import logger, metrics
-from lead_events.store.factory import delivery_queue, log_store
+from lead_events.store.factory import delivery_queue, log_listing, log_store, report_store
 
 app = APIGatewayHttpResolver(enable_validation=True)
 configure_resolver(app)
 
 LogId = Annotated[str, Path(max_length=64, description="The log entry's id.")]
+EventName = Annotated[str, Path(max_length=64, description="The event's name.")]
+From = Annotated[str | None, Query(alias="from", max_length=40, description="ISO 8601 date or date-time, UTC.")]
+To = Annotated[
+    str | None, Query(max_length=40, description="ISO 8601 date or date-time, UTC; a date includes that whole day.")
+]
+Filter = Annotated[str | None, Query(max_length=128)]
+StatusFilter = Annotated[LogStatus | None, Query(description="Only entries with this status.")]
+ERRORS = error_responses(400, 401, 404, 422)
+
+
+@app.get("/logs", tags=["Logs"], security=BEARER_SECURITY, responses=ERRORS)
+def list_logs(
+    event: Filter = None,
+    campaign_id: Filter = None,
+    lead_id: Filter = None,
+    status: StatusFilter = None,
+    start: From = None,
+    to: To = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> LogPage:
+    return logs.list_logs(
+        log_listing(),
+        org_id(app),
+        settings().log_retention_days,
+        start=start,
+        end=to,
+        limit=limit,
+        cursor=cursor,
+        event=event,
+        campaign_id=campaign_id,
+        status=status.value if status else None,
+        lead_id=lead_id,
+    )
+
+
+@app.get("/events/<name>/logs", tags=["Logs"], security=BEARER_SECURITY, responses=ERRORS)
+def list_event_logs(
+    name: EventName,
+    campaign_id: Filter = None,
+    lead_id: Filter = None,
+    status: StatusFilter = None,
+    start: From = None,
+    to: To = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> LogPage:
+    return logs.list_logs(
+        log_listing(),
+        org_id(app),
+        settings().log_retention_days,
+        start=start,
+        end=to,
+        limit=limit,
+        cursor=cursor,
+        event=name,
+        campaign_id=campaign_id,
+        status=status.value if status else None,
+        lead_id=lead_id,
+    )
+
+
+@app.get("/reports/conversions", tags=["Reports"], security=BEARER_SECURITY, responses=ERRORS)
+def conversions_report(
+    start: From = None,
+    to: To = None,
+    group_by: Annotated[GroupBy, Query(description="day, event or campaign.")] = GroupBy.DAY,
+    campaign_id: Filter = None,
+) -> ConversionReport:
+    return conversion_report(report_store(), org_id(app), start, to, group_by, campaign_id)
 
 
 @app.get("/logs/<log_id>", tags=["Logs"], security=BEARER_SECURITY, responses=error_responses(401, 404))
@@ -35,5 +109,6 @@ def redeliver_failed(log_id: LogId) -> Response[Redelivery]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
+@json_bodies
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_events.api.context import BEARER_SECURITY, api_key_id, org_id
 from lead_events.api.errors import error_responses
-from lead_events.api.resolver import configure_resolver
+from lead_events.api.resolver import configure_resolver, json_bodies
 from lead_events.logic.inbound import inbound_request, parse_body
 from lead_events.logic.leads import lead_with_timeline, register_lead
 from lead_events.logic.logs import get_log
@@ -20,7 +20,7 @@ from lead_events.models.leads import Lead, LeadCreate, LeadWithTimeline
 from lead_events.models.logs import LogEntry
 from lead_events.models.triggers import ApiTrigger, ManualTrigger, Source, TriggerAccepted
 from lead_events.observability import logger, metrics
-from lead_events.store.factory import lead_store, log_store, trigger_service
+from lead_events.store.factory import lead_store, log_store, report_store, trigger_service
 
 app = APIGatewayHttpResolver(enable_validation=True)
 configure_resolver(app)
@@ -33,7 +33,7 @@ PUBLIC: list[dict[str, list[str]]] = [{}]  # the inbound URL carries its own sec
 
 @app.post("/leads", tags=["Leads"], security=BEARER_SECURITY, responses=ERRORS)
 def create_lead(lead: Annotated[LeadCreate, Body()]) -> Response[Lead]:
-    return Response(201, content_types.APPLICATION_JSON, register_lead(lead_store(), org_id(app), lead))
+    return Response(201, content_types.APPLICATION_JSON, register_lead(lead_store(), report_store(), org_id(app), lead))
 
 
 @app.get("/leads/<lead_id>", tags=["Leads"], security=BEARER_SECURITY, responses=ERRORS)
@@ -87,5 +87,6 @@ def inbound_post(token: Token) -> TriggerAccepted:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
+@json_bodies
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -14,7 +14,9 @@ from tests.receiver import Receiver
 
 
 def _log_items() -> list[dict]:
-    return boto3.client("dynamodb").scan(TableName="lead-events-dev-logs")["Items"]
+    """Log entries and attempts (the table also holds report counters)."""
+    items = boto3.client("dynamodb").scan(TableName="lead-events-dev-logs")["Items"]
+    return [item for item in items if "#LOG#" in item["pk"]["S"]]
 
 
 def _delayed_messages() -> int:
@@ -549,3 +551,14 @@ def test_a_dispatcher_that_died_between_its_two_writes_is_completed_by_the_redel
     _, entry = org.logs("GET", f"/logs/{accepted['log_id']}")
     assert entry["status"] == "delivered"
     assert entry["deliveries"][0]["status"] == "delivered"
+
+
+def test_curl_style_json_labelled_as_a_form_works_on_every_function(org: Org, receiver: Receiver) -> None:
+    form = "application/x-www-form-urlencoded"
+    _setup(org, receiver)
+    status, lead = org.triggers("POST", "/leads", raw_body='{"campaign_id": "c9"}', content_type=form)
+    assert status == 201
+    status, _ = org.triggers(
+        "POST", "/triggers", raw_body=json.dumps({"event": "sale", "lead_id": lead["lead_id"]}), content_type=form
+    )
+    assert status == 202

@@ -23,15 +23,18 @@ def configure_resolver(app: APIGatewayHttpResolver) -> None:
 
 
 def json_bodies(handler: Handler) -> Handler:
-    """Read request bodies as JSON whatever their label: the management API speaks JSON only.
+    """Read a JSON body labelled as a form as JSON: the management API speaks JSON.
 
     `curl -d '{...}'` labels JSON as a form; answering that with a list of missing fields would puzzle.
+    Real form bodies (the inbound postback URL accepts them) are left alone.
     """
 
     @functools.wraps(handler)
     def wrapper(event: dict[str, Any], context: Any) -> dict[str, Any]:
         headers = event.get("headers") or {}
-        if str(headers.get("content-type", "")).startswith(_FORM):
+        body = event.get("body") or ""
+        looks_json = not event.get("isBase64Encoded") and body.lstrip()[:1] in ("{", "[")
+        if looks_json and str(headers.get("content-type", "")).startswith(_FORM):
             event = {**event, "headers": {**headers, "content-type": "application/json"}}
         return handler(event, context)
 

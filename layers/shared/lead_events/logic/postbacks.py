@@ -46,11 +46,18 @@ def _validated(values: dict[str, Any], custom_macros: set[str]) -> PostbackCreat
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise InvalidInput(f"{where}: {first['msg'].removeprefix('Value error, ')}") from exc
-    check_macros([postback.url, postback.body or {}, postback.headers], custom_macros)
-    problem = url_problem(render_url(postback.url, SAMPLE_VALUES))
+    check_postback_target(postback.url, postback.body, postback.headers, custom_macros)
+    return postback
+
+
+def check_postback_target(
+    url: str, body: dict[str, Any] | None, headers: dict[str, str], custom_macros: set[str] | None = None
+) -> None:
+    """Refuse unknown macros, and URLs that are not http(s) or point at an internal address."""
+    check_macros([url, body or {}, headers], custom_macros or set())
+    problem = url_problem(render_url(url, SAMPLE_VALUES))
     if problem:
         raise InvalidInput(f"url {problem}.")
-    return postback
 
 
 def _secret(requested: str | None) -> tuple[str | None, str | None]:
@@ -121,6 +128,11 @@ def get_postback(store: PostbackStore, org_id: str, event: str, postback_id: str
 def send_test(store: PostbackStore, org_id: str, event: str, postback_id: str) -> TestResult:
     """Fire the postback now with sample values, through the dispatcher's client, and report."""
     postback = store.get_raw(org_id, event, postback_id)
+    return fire_test(postback, event, postback.get("signing_secret"))
+
+
+def fire_test(postback: dict[str, Any], event: str, signing_secret: str | None) -> TestResult:
+    """Render `postback` with sample values, send it through the dispatcher's client, report."""
     now = datetime.now(UTC)
     values = SAMPLE_VALUES | {
         "event_name": event,
@@ -129,10 +141,8 @@ def send_test(store: PostbackStore, org_id: str, event: str, postback_id: str) -
     }
     delivery = render_delivery(postback, values)
     headers = dict(delivery["headers"])
-    if postback.get("signing_secret") and delivery["method"] == "POST":
-        headers |= signature_headers(
-            postback["signing_secret"], f"test_{secrets.token_hex(6)}", now, delivery["body"] or ""
-        )
+    if signing_secret and delivery["method"] == "POST":
+        headers |= signature_headers(signing_secret, f"test_{secrets.token_hex(6)}", now, delivery["body"] or "")
     outcome = send(delivery["method"], delivery["url"], headers, delivery["body"], delivery["success_match"])
     return TestResult(
         request=RenderedRequest(method=delivery["method"], url=delivery["url"], headers=headers, body=delivery["body"]),

@@ -29,6 +29,7 @@ from lead_events.store.dynamo import plain_json
 from lead_events.store.leads import LeadStore
 from lead_events.store.logs import LogStore
 from lead_events.store.queue import DeliveryQueue
+from lead_events.store.reports import ReportStore
 
 
 @dataclass
@@ -50,6 +51,7 @@ class TriggerService:
     config: ConfigTable
     cache: ConfigCache
     queue: DeliveryQueue
+    reports: ReportStore
     retention_days: int
 
     def trigger(self, org_id: str, request: TriggerRequest, inbound_token: str | None = None) -> TriggerAccepted:
@@ -80,6 +82,14 @@ class TriggerService:
             for pb in snapshot.of_kind(keys.postback_sk(request.event, ""))
             if pb.get("enabled", True) and pb.get("campaign_id") in (None, lead.campaign_id)
         }
+        affiliate = snapshot.items.get(keys.affiliate_sk(lead.affiliate_id or ""))
+        if (
+            event.get("affiliate_conversion")
+            and affiliate
+            and affiliate.get("enabled")
+            and affiliate.get("postback_url")
+        ):
+            deliveries[AFFILIATE_DELIVERY] = render_delivery(_affiliate_postback(affiliate), values, kind="affiliate")
         entry = {
             "log_id": log_id,
             "org_id": org_id,
@@ -102,6 +112,9 @@ class TriggerService:
         writes = [self.logs.entry_put(org_id, {k: v for k, v in entry.items() if v is not None})]
         if not event.get("multi_trigger"):
             writes.append(self.leads.fired_marker(org_id, lead.lead_id, request.event, log_id))  # type: ignore[arg-type]
+        writes += self.reports.trigger_counters(
+            org_id, created_at, request.event, lead.campaign_id, bool(event.get("conversion")), request.revenue
+        )
         try:
             self.leads.db.transact_write_items(TransactItems=writes)
         except ClientError as exc:
@@ -125,6 +138,23 @@ class TriggerService:
             transaction_id=lead.transaction_id,
             deliveries=len(deliveries),
         )
+
+
+AFFILIATE_DELIVERY = "affiliate"
+
+
+def _affiliate_postback(affiliate: dict[str, Any]) -> dict[str, Any]:
+    """The affiliate's postback in the shape of an event postback, for rendering."""
+    return {
+        "id": None,
+        "event": None,
+        "url": affiliate["postback_url"],
+        "method": affiliate.get("method", "GET"),
+        "body": affiliate.get("body"),
+        "body_format": affiliate.get("body_format", "json"),
+        "headers": {},
+        "success_match": None,
+    }
 
 
 def _check_inbound_token(snapshot: ConfigSnapshot, token: str) -> None:

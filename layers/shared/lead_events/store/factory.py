@@ -9,14 +9,16 @@ from lead_events.config import settings
 from lead_events.logic.config_cache import ConfigCache
 from lead_events.logic.dispatch import Dispatcher
 from lead_events.logic.triggers import TriggerService
+from lead_events.store.affiliates import AffiliateStore
 from lead_events.store.campaigns import CampaignStore
 from lead_events.store.config import ConfigTable
 from lead_events.store.events import EventStore
 from lead_events.store.leads import LeadStore
-from lead_events.store.logs import LogStore
+from lead_events.store.logs import LogListing, LogStore
 from lead_events.store.orgs import OrgStore
 from lead_events.store.postbacks import PostbackStore
 from lead_events.store.queue import DeliveryQueue
+from lead_events.store.reports import ReportStore
 
 
 @cache
@@ -55,6 +57,21 @@ def log_store() -> LogStore:
 
 
 @cache
+def report_store() -> ReportStore:
+    return ReportStore(aws.dynamodb(), settings().logs_table)
+
+
+@cache
+def log_listing() -> LogListing:
+    return LogListing(log_store())
+
+
+@cache
+def affiliate_store() -> AffiliateStore:
+    return AffiliateStore(config_table())
+
+
+@cache
 def delivery_queue() -> DeliveryQueue:
     return DeliveryQueue(aws.sqs(), settings().postback_queue_url)
 
@@ -67,6 +84,7 @@ def trigger_service() -> TriggerService:
         config=config_table(),
         cache=ConfigCache(config_table(), settings().config_cache_seconds),
         queue=delivery_queue(),
+        reports=report_store(),
         retention_days=settings().log_retention_days,
     )
 
@@ -87,6 +105,9 @@ _FACTORIES = (
     event_store,
     postback_store,
     campaign_store,
+    report_store,
+    log_listing,
+    affiliate_store,
     org_store,
     lead_store,
     log_store,

@@ -9,6 +9,7 @@ POSTBACK_PREFIX = "POSTBACK#"
 API_KEY_PREFIX = "APIKEY#"
 INBOUND_TOKEN = "INBOUND"  # noqa: S105 - a sort key, not a secret
 LIST_PREFIX = "LIST#"
+AFFILIATE_PREFIX = "AFFILIATE#"
 CAMPAIGN_PREFIX = "CAMPAIGN#"
 LEAD = "LEAD"
 TXN = "TXN"
@@ -26,6 +27,10 @@ def event_sk(name: str) -> str:
 
 def postback_sk(event: str, postback_id: str) -> str:
     return f"{POSTBACK_PREFIX}{event}#{postback_id}"
+
+
+def affiliate_sk(affiliate_id: str) -> str:
+    return f"{AFFILIATE_PREFIX}{affiliate_id}"
 
 
 def list_sk(list_id: str) -> str:
@@ -71,3 +76,51 @@ def log_lead_key(org_id: str, lead_id: str) -> str:
 
 def log_sort_key(created_at: str, log_id: str) -> str:
     return f"{created_at}#{log_id}"
+
+
+# Log listing indexes: every combination of event / campaign / status filters has its own GSI,
+# partitioned by organization and month, sorted by `created_key`.
+LOG_INDEXES: dict[tuple[bool, bool, bool], tuple[str, str]] = {
+    (False, False, False): ("by_org", "k_org"),
+    (True, False, False): ("by_event", "k_e"),
+    (False, True, False): ("by_campaign", "k_c"),
+    (False, False, True): ("by_status", "k_s"),
+    (True, True, False): ("by_event_campaign", "k_ec"),
+    (True, False, True): ("by_event_status", "k_es"),
+    (False, True, True): ("by_campaign_status", "k_cs"),
+    (True, True, True): ("by_event_campaign_status", "k_ecs"),
+}
+
+
+def log_index_key(
+    org_id: str, month: str, event: str | None = None, campaign_id: str | None = None, status: str | None = None
+) -> str:
+    """The partition key of the listing index that serves these filters, for one month (`yyyy-mm`)."""
+    key = f"ORG#{org_id}#{month}"
+    if event is not None:
+        key += f"#E#{event}"
+    if campaign_id is not None:
+        key += f"#C#{campaign_id}"
+    if status is not None:
+        key += f"#S#{status}"
+    return key
+
+
+def log_index_keys(org_id: str, created_at: str, event: str, campaign_id: str, status: str) -> dict[str, str]:
+    """Every listing index key of one entry."""
+    month = created_at[:7]
+    return {
+        attribute: log_index_key(
+            org_id,
+            month,
+            event if by_event else None,
+            campaign_id if by_campaign else None,
+            status if by_status else None,
+        )
+        for (by_event, by_campaign, by_status), (_, attribute) in LOG_INDEXES.items()
+    }
+
+
+def report_pk(org_id: str, dimension: str, year: str) -> str:
+    """Report counters: `dimension` is ALL, EVENT, CAMPAIGN or CAMPAIGN#<campaign_id>."""
+    return f"ORG#{org_id}#REPORT#{dimension}#{year}"

@@ -31,26 +31,19 @@ class LeadStore:
     def txn_key(self, org_id: str, transaction_id: str) -> dict[str, Any]:
         return to_item({"pk": keys.txn_pk(org_id, transaction_id), "sk": keys.TXN})
 
-    def create(self, org_id: str, lead: Lead) -> None:
+    def create(self, org_id: str, lead: Lead, counters: list[Any] | None = None) -> None:
         """Write the lead and its transaction-id alias (a full copy, so either id is one GetItem)."""
         values = lead.model_dump(exclude_none=True)
         items = [
             {"pk": keys.lead_pk(org_id, lead.lead_id), "sk": keys.LEAD, **values},
             {"pk": keys.txn_pk(org_id, lead.transaction_id), "sk": keys.TXN, **values},
         ]
+        puts: list[Any] = [
+            {"Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
+            for item in items
+        ]
         try:
-            self.db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": to_item(item),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    }
-                    for item in items
-                ]
-            )
+            self.db.transact_write_items(TransactItems=puts + (counters or []))
         except ClientError as exc:
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
             if reasons[:1] == ["ConditionalCheckFailed"]:

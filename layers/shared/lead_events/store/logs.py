@@ -8,11 +8,14 @@ conditional write, which is what makes the dispatcher safe under SQS's at-least-
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from lead_events.errors import LogNotFound
+from lead_events.errors import InvalidCursor, LogNotFound
 from lead_events.store import keys
 from lead_events.store.dynamo import from_item, is_condition_failure, to_item
 
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 PENDING = ("queued", "retrying")
+# The listing index keys that contain the status, and so move when it changes.
+_STATUS_INDEX_KEYS = {attribute for (_, _, by_status), (_, attribute) in keys.LOG_INDEXES.items() if by_status}
 
 
 def entry_status(deliveries: dict[str, dict[str, Any]]) -> str:
@@ -51,6 +56,7 @@ class LogStore:
             "lead_key": keys.log_lead_key(org_id, entry["lead_id"]),
             "created_key": keys.log_sort_key(entry["created_at"], entry["log_id"]),
             "version": 0,
+            **keys.log_index_keys(org_id, entry["created_at"], entry["event"], entry["campaign_id"], entry["status"]),
             **entry,
         }
         return {
@@ -169,6 +175,7 @@ class LogStore:
             if not is_condition_failure(exc):
                 raise
         changes = {**delivery_changes, "attempts": number}
+        changes.setdefault("last_status_code", None)
         names = {"#d": delivery_id, **{f"#{k}": k for k in changes}}
         values = {f":{k}": v for k, v in changes.items()} | {":previous": number - 1, ":one": 1}
         try:
@@ -177,6 +184,7 @@ class LogStore:
                 Key=self._entry_key(org_id, log_id),
                 UpdateExpression="SET "
                 + ", ".join(f"deliveries.#d.#{k} = :{k}" for k in changes)
+                + ", last_status_code = :last_status_code"
                 + " REMOVE deliveries.#d.claim_until ADD version :one",
                 ConditionExpression="deliveries.#d.attempts = :previous",
                 ExpressionAttributeNames=names,
@@ -228,15 +236,171 @@ class LogStore:
         status = entry_status(entry.get("deliveries", {}))
         if status == entry.get("status"):
             return
+        index_keys = keys.log_index_keys(org_id, entry["created_at"], entry["event"], entry["campaign_id"], status)
+        changes = {"status": status} | {k: v for k, v in index_keys.items() if k in _STATUS_INDEX_KEYS}
         try:
             self.db.update_item(
                 TableName=self.table,
                 Key=self._entry_key(org_id, entry["log_id"]),
-                UpdateExpression="SET #status = :status",
+                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in changes),
                 ConditionExpression="version = :version",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_item({":status": status, ":version": entry["version"]}),
+                ExpressionAttributeNames={f"#{k}": k for k in changes},
+                ExpressionAttributeValues=to_item(
+                    {f":{k}": v for k, v in changes.items()} | {":version": entry["version"]}
+                ),
             )
         except ClientError as exc:
             if not is_condition_failure(exc):
                 raise  # otherwise a later change wrote its own, newer status
+
+
+_CREATED_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T[0-9:.]+Z#[0-9a-f]{1,40}$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+LISTED = [
+    "log_id",
+    "created_at",
+    "event",
+    "lead_id",
+    "transaction_id",
+    "campaign_id",
+    "source",
+    "status",
+    "last_status_code",
+    "revenue",
+]
+
+
+def encode_listing_cursor(month: str | None, created_key: str) -> str:
+    payload = json.dumps({"m": month, "k": created_key}).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_listing_cursor(cursor: str) -> tuple[str | None, str]:
+    """(month, created_key) of a listing cursor; InvalidCursor when it is not one of ours."""
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        month, created_key = value["m"], value["k"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InvalidCursor() from exc
+    if not isinstance(created_key, str) or not _CREATED_KEY.fullmatch(created_key):
+        raise InvalidCursor()
+    if month is not None and (not isinstance(month, str) or not _MONTH.fullmatch(month)):
+        raise InvalidCursor()
+    return month, created_key
+
+
+class LogListing:
+    """Log listings: each filter combination is a Query on the index made for it (keys.LOG_INDEXES)."""
+
+    def __init__(self, store: LogStore) -> None:
+        self.db = store.db
+        self.table = store.table
+
+    def page(
+        self,
+        org_id: str,
+        *,
+        months: list[str],
+        lower: str,
+        upper: str,
+        limit: int,
+        cursor: str | None,
+        event: str | None = None,
+        campaign_id: str | None = None,
+        status: str | None = None,
+        lead_id: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Entries newest first between `lower` and `upper` (ISO timestamps), one page, and the next cursor."""
+        after = decode_listing_cursor(cursor) if cursor else None
+        if lead_id is not None:
+            return self._by_lead(org_id, lead_id, lower, upper, limit, after, event, campaign_id, status)
+        index, attribute = keys.LOG_INDEXES[(event is not None, campaign_id is not None, status is not None)]
+        if after is not None:
+            if after[0] not in months:
+                raise InvalidCursor()
+            months = months[months.index(after[0]) :]
+        items: list[dict[str, Any]] = []
+        for month in months:
+            start = after[1] if after is not None and after[0] == month else None
+            wanted = limit - len(items)
+            query: dict[str, Any] = {
+                "TableName": self.table,
+                "IndexName": index,
+                "KeyConditionExpression": "#k = :k AND created_key BETWEEN :lower AND :upper",
+                "ExpressionAttributeNames": {"#k": attribute},
+                "ExpressionAttributeValues": to_item(
+                    {
+                        ":k": keys.log_index_key(org_id, month, event, campaign_id, status),
+                        ":lower": lower,
+                        ":upper": upper + "~",
+                    }
+                ),
+                "ScanIndexForward": False,
+                "Limit": wanted + 1,  # one look-ahead item tells whether the page has a successor
+            }
+            if start is not None:
+                query["ExclusiveStartKey"] = to_item(
+                    {
+                        attribute: keys.log_index_key(org_id, month, event, campaign_id, status),
+                        "created_key": start,
+                        "pk": keys.log_pk(org_id, start.rsplit("#", 1)[1]),
+                        "sk": keys.LOG_ENTRY,
+                    }
+                )
+            found = [from_item(item) for item in self.db.query(**query).get("Items", [])]
+            items += found[:wanted]
+            if len(items) >= limit:
+                more = len(found) > wanted or month != months[-1]
+                return items, encode_listing_cursor(month, items[-1]["created_key"]) if more else None
+        return items, None
+
+    def _by_lead(
+        self,
+        org_id: str,
+        lead_id: str,
+        lower: str,
+        upper: str,
+        limit: int,
+        after: tuple[str | None, str] | None,
+        event: str | None,
+        campaign_id: str | None,
+        status: str | None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        # A lead has a handful of entries: the other filters are applied to that partition alone.
+        filters = {
+            name: value
+            for name, value in (("event", event), ("campaign_id", campaign_id), ("status", status))
+            if value is not None
+        }
+        query: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": "by_lead",
+            "KeyConditionExpression": "lead_key = :lead AND created_key BETWEEN :lower AND :upper",
+            "ExpressionAttributeValues": to_item(
+                {":lead": keys.log_lead_key(org_id, lead_id), ":lower": lower, ":upper": upper + "~"}
+                | {f":{name}": value for name, value in filters.items()}
+            ),
+            "ScanIndexForward": False,
+        }
+        if filters:
+            query["FilterExpression"] = " AND ".join(f"#{name} = :{name}" for name in filters)
+            query["ExpressionAttributeNames"] = {f"#{name}": name for name in filters}
+        if after is not None:
+            query["ExclusiveStartKey"] = to_item(
+                {
+                    "lead_key": keys.log_lead_key(org_id, lead_id),
+                    "created_key": after[1],
+                    "pk": keys.log_pk(org_id, after[1].rsplit("#", 1)[1]),
+                    "sk": keys.LOG_ENTRY,
+                }
+            )
+        items: list[dict[str, Any]] = []
+        while True:
+            answer = self.db.query(**query)
+            items += [from_item(item) for item in answer.get("Items", [])]
+            if len(items) > limit or "LastEvaluatedKey" not in answer:
+                break
+            query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        page = items[:limit]
+        more = len(items) > limit or (len(page) == limit and "LastEvaluatedKey" in answer)
+        return page, encode_listing_cursor(None, page[-1]["created_key"]) if more and page else None

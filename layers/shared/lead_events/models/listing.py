@@ -1,0 +1,67 @@
+"""Log listings and conversion reports (product.md §3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class LogStatus(StrEnum):
+    QUEUED = "queued"
+    DELIVERED = "delivered"
+    RETRYING = "retrying"
+    FAILED = "failed"
+    NO_POSTBACKS = "no_postbacks"
+
+
+class LogListItem(BaseModel):
+    """One row of View Logs: the seed's columns."""
+
+    log_id: str
+    created_at: str = Field(description="Timestamp: when the event was accepted.")
+    event: str
+    lead_id: str
+    transaction_id: str
+    campaign_id: str
+    source: str
+    status: LogStatus
+    response_code: int | None = Field(description="The latest HTTP status code a delivery got (null: none yet).")
+    revenue: Decimal | None = None
+
+
+class LogPage(BaseModel):
+    items: list[LogListItem]
+    next_cursor: str | None
+
+
+class GroupBy(StrEnum):
+    DAY = "day"
+    EVENT = "event"
+    CAMPAIGN = "campaign"
+
+
+class ReportFigures(BaseModel):
+    events: int = Field(description="Accepted triggers.")
+    conversions: int = Field(description="Accepted triggers of conversion events.")
+    revenue: Decimal = Field(description="Summed revenue, exact.")
+    leads: int | None = Field(None, description="Leads registered (not for group_by=event).")
+    conversion_rate: Decimal | None = Field(None, description="conversions / leads, when leads are known and > 0.")
+
+
+class ReportRow(ReportFigures):
+    day: str | None = None
+    event: str | None = None
+    campaign_id: str | None = None
+
+
+class ConversionReport(BaseModel):
+    from_: str = Field(alias="from", serialization_alias="from")
+    to: str
+    group_by: GroupBy
+    campaign_id: str | None
+    rows: list[ReportRow]
+    totals: ReportFigures
+
+    model_config = {"populate_by_name": True}

@@ -1,0 +1,163 @@
+"""Log listings: every filter combination is one Query on its own index, and costs the same at 10x size."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from lead_events import aws
+from lead_events.store.factory import log_store
+from tests.integration.conftest import Org
+
+EVENTS = ("sale", "qualified", "callback")
+CAMPAIGNS = ("c1", "c2", "c3", "c4")
+STATUSES = ("delivered", "failed", "queued", "no_postbacks")
+
+
+def _entries(org_id: str, count: int, start: int, now: datetime) -> Iterator[dict[str, Any]]:
+    for n in range(start, start + count):
+        created = now - timedelta(seconds=n)
+        yield {
+            "log_id": f"{n:011x}aa",
+            "org_id": org_id,
+            "event": EVENTS[n % 3],
+            "lead_id": f"{'L' if n < 1000 else 'X'}{n % 500}",  # the first thousand's leads get no more entries
+            "transaction_id": f"T{n}",
+            "campaign_id": CAMPAIGNS[n % 4],
+            "source": "api",
+            "created_at": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "status": STATUSES[n % 4],
+            "conversion": True,
+            "fields": {},
+            "deliveries": {},
+        }
+
+
+def _fill(org_id: str, count: int, start: int, now: datetime) -> None:
+    store = log_store()
+    puts = (store.entry_put(org_id, entry)["Put"] for entry in _entries(org_id, count, start, now))
+    while batch := list(itertools.islice(puts, 25)):
+        aws.dynamodb().batch_write_item(
+            RequestItems={store.table: [{"PutRequest": {"Item": put["Item"]}} for put in batch]}
+        )
+
+
+class Meter:
+    """Counts the DynamoDB operations a request makes, and the items they read."""
+
+    def __init__(self) -> None:
+        self.operations: list[str] = []
+        self.read = 0
+        client = aws.dynamodb()
+        client.meta.events.register("before-call.dynamodb.*", self._call)
+        client.meta.events.register("after-call.dynamodb.*", self._answer)
+
+    def _call(self, model: Any, **_: Any) -> None:
+        self.operations.append(model.name)
+
+    def _answer(self, parsed: dict[str, Any], **_: Any) -> None:
+        self.read += int(parsed.get("ScannedCount", 0))
+
+    def measure(self, call: Any) -> tuple[Any, list[str], int]:
+        self.operations, self.read = [], 0
+        result = call()
+        return result, self.operations, self.read
+
+
+FILTERS = [
+    {},
+    {"event": "sale"},
+    {"campaign_id": "c2"},
+    {"status": "failed"},
+    {"event": "sale", "campaign_id": "c1"},
+    {"event": "qualified", "status": "delivered"},
+    {"campaign_id": "c3", "status": "queued"},
+    {"event": "callback", "campaign_id": "c2", "status": "failed"},
+    {"lead_id": "L7"},
+    {"lead_id": "L7", "status": "failed"},
+]
+
+
+@pytest.mark.slow
+def test_every_filter_is_one_query_and_a_page_costs_the_same_at_1k_and_10k_entries(org: Org) -> None:
+    now = datetime.now(UTC).replace(day=15, hour=12)  # every entry in one month
+    meter = Meter()
+    _fill(org.org_id, 1_000, 0, now)
+    small = {}
+    for filters in FILTERS:
+        (status, page), operations, read = meter.measure(
+            lambda f=filters: org.logs("GET", "/logs", query={**f, "limit": "20"})
+        )
+        assert status == 200, page
+        assert operations == ["Query"], filters
+        small[str(filters)] = (len(page["items"]), read)
+        for item in page["items"]:
+            for name, value in filters.items():
+                assert item[name] == value
+
+    _fill(org.org_id, 9_000, 1_000, now)
+    _fill("org-noise", 2_000, 0, now)
+    for filters in FILTERS:
+        (_, page), operations, read = meter.measure(
+            lambda f=filters: org.logs("GET", "/logs", query={**f, "limit": "20"})
+        )
+        assert operations == ["Query"], filters
+        returned, read_before = small[str(filters)]
+        assert len(page["items"]) == returned
+        if "lead_id" not in filters:
+            assert read == read_before <= returned + 1, filters  # the page, plus one look-ahead item
+        else:
+            assert read == read_before <= 2  # the lead's own entries, whatever the table's size
+
+
+def test_pages_are_newest_first_without_duplicates_or_gaps(org: Org) -> None:
+    now = datetime.now(UTC) - timedelta(hours=1)
+    _fill(org.org_id, 45, 0, now)
+    seen, cursor = [], None
+    while True:
+        _, page = org.logs("GET", "/logs", query={"limit": "10"} | ({"cursor": cursor} if cursor else {}))
+        seen += [item["created_at"] for item in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert len(seen) == 45 == len(set(seen))
+    assert seen == sorted(seen, reverse=True)
+
+
+def test_date_ranges_bound_the_listing_and_a_date_includes_its_whole_day(org: Org) -> None:
+    base = datetime(2026, 10, 10, 23, 59, 30, tzinfo=UTC)
+    _fill(org.org_id, 120, 0, base)  # one entry a second back from 23:59:30
+    _, page = org.logs("GET", "/logs", query={"from": "2026-10-10", "to": "2026-10-10", "limit": "200"})
+    assert len(page["items"]) == 120
+    _, page = org.logs(
+        "GET", "/logs", query={"from": "2026-10-10T23:59:00Z", "to": "2026-10-10T23:59:09Z", "limit": "200"}
+    )
+    assert [item["created_at"][-7:] for item in page["items"]] == [f"{s:02d}.000Z" for s in range(9, -1, -1)]
+    assert org.logs("GET", "/logs", query={"from": "2026-10-11"})[1]["items"] == []
+
+
+def test_event_logs_are_view_logs_for_one_event(org: Org) -> None:
+    _fill(org.org_id, 30, 0, datetime.now(UTC) - timedelta(minutes=5))
+    _, page = org.logs("GET", "/events/sale/logs", query={"limit": "200"})
+    assert len(page["items"]) == 10
+    assert {item["event"] for item in page["items"]} == {"sale"}
+    assert set(page["items"][0]) >= {
+        "created_at",
+        "lead_id",
+        "transaction_id",
+        "campaign_id",
+        "status",
+        "response_code",
+    }
+
+
+def test_another_organizations_entries_and_cursors_are_never_seen(org: Org) -> None:
+    _fill("org-other", 30, 0, datetime.now(UTC) - timedelta(minutes=5))
+    assert org.logs("GET", "/logs")[1]["items"] == []
+    _, theirs = org.logs("GET", "/logs", org_id="org-other", query={"limit": "5"})
+    assert len(theirs["items"]) == 5
+    status, page = org.logs("GET", "/logs", query={"cursor": theirs["next_cursor"]})
+    assert status == 200 and page["items"] == []  # their cursor walks our (empty) partition only
