@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lead_events.logic.credentials import bearer_key, resolve_api_key
+from lead_events.logic.credentials import bearer_key, record_use, resolve_api_key
 from lead_events.observability import logger
 from lead_events.store.factory import org_store
 
@@ -23,6 +23,7 @@ def lambda_handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -
         logger.info("API key refused", extra={"route": event.route_key})
         # The one answer API Gateway turns into 401 {"message": "Unauthorized"} (not cached).
         raise Exception("Unauthorized")  # noqa: TRY002
+    record_use(org_store(), stored)
     return APIGatewayAuthorizerResponseV2(
         authorize=True, context={"org_id": stored.org_id, "key_id": stored.key_id}
     ).asdict()

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_events.api.context import BEARER_SECURITY, Cursor, Limit, org_id
 from lead_events.api.errors import error_responses
-from lead_events.api.resolver import configure_resolver, json_bodies
+from lead_events.api.resolver import configure_resolver, guard_request
 from lead_events.config import settings
 from lead_events.logic import logs
 from lead_events.logic.logs import get_log, redeliver
@@ -32,10 +32,9 @@ To = Annotated[
 ]
 Filter = Annotated[str | None, Query(max_length=128)]
 StatusFilter = Annotated[LogStatus | None, Query(description="Only entries with this status.")]
-ERRORS = error_responses(400, 401, 404, 422)
 
 
-@app.get("/logs", tags=["Logs"], security=BEARER_SECURITY, responses=ERRORS)
+@app.get("/logs", tags=["Logs"], security=BEARER_SECURITY, responses=error_responses())
 def list_logs(
     event: Filter = None,
     campaign_id: Filter = None,
@@ -61,7 +60,7 @@ def list_logs(
     )
 
 
-@app.get("/events/<name>/logs", tags=["Logs"], security=BEARER_SECURITY, responses=ERRORS)
+@app.get("/events/<name>/logs", tags=["Logs"], security=BEARER_SECURITY, responses=error_responses())
 def list_event_logs(
     name: EventName,
     campaign_id: Filter = None,
@@ -87,7 +86,7 @@ def list_event_logs(
     )
 
 
-@app.get("/reports/conversions", tags=["Reports"], security=BEARER_SECURITY, responses=ERRORS)
+@app.get("/reports/conversions", tags=["Reports"], security=BEARER_SECURITY, responses=error_responses())
 def conversions_report(
     start: From = None,
     to: To = None,
@@ -102,13 +101,18 @@ def get_log_entry(log_id: LogId) -> LogEntry:
     return get_log(log_store(), org_id(app), log_id)
 
 
-@app.post("/logs/<log_id>/redeliver", tags=["Logs"], security=BEARER_SECURITY, responses=error_responses(401, 404, 409))
+@app.post(
+    "/logs/<log_id>/redeliver",
+    tags=["Logs"],
+    security=BEARER_SECURITY,
+    responses=error_responses(401, 404, 409, success=202),
+)
 def redeliver_failed(log_id: LogId) -> Response[Redelivery]:
     return Response(202, content_types.APPLICATION_JSON, redeliver(log_store(), delivery_queue(), org_id(app), log_id))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
-@json_bodies
+@guard_request
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_events.api.context import BEARER_SECURITY, api_key_id, org_id
 from lead_events.api.errors import error_responses
-from lead_events.api.resolver import configure_resolver, json_bodies
+from lead_events.api.resolver import configure_resolver, guard_request
 from lead_events.logic.inbound import inbound_request, parse_body
 from lead_events.logic.leads import lead_with_timeline, register_lead
 from lead_events.logic.logs import get_log
@@ -27,21 +27,22 @@ configure_resolver(app)
 
 LeadId = Annotated[str, Path(max_length=128, description="The lead's id.")]
 Token = Annotated[str, Path(max_length=256, description="The organization's inbound postback token.")]
-ERRORS = error_responses()
 PUBLIC: list[dict[str, list[str]]] = [{}]  # the inbound URL carries its own secret: no header needed
 
 
-@app.post("/leads", tags=["Leads"], security=BEARER_SECURITY, responses=ERRORS)
+@app.post("/leads", tags=["Leads"], security=BEARER_SECURITY, responses=error_responses(success=201))
 def create_lead(lead: Annotated[LeadCreate, Body()]) -> Response[Lead]:
     return Response(201, content_types.APPLICATION_JSON, register_lead(lead_store(), report_store(), org_id(app), lead))
 
 
-@app.get("/leads/<lead_id>", tags=["Leads"], security=BEARER_SECURITY, responses=ERRORS)
+@app.get("/leads/<lead_id>", tags=["Leads"], security=BEARER_SECURITY, responses=error_responses())
 def get_lead(lead_id: LeadId) -> LeadWithTimeline:
     return lead_with_timeline(lead_store(), log_store(), org_id(app), lead_id)
 
 
-@app.post("/leads/<lead_id>/events", tags=["Triggers"], security=BEARER_SECURITY, responses=ERRORS)
+@app.post(
+    "/leads/<lead_id>/events", tags=["Triggers"], security=BEARER_SECURITY, responses=error_responses(success=202)
+)
 def trigger_manually(lead_id: LeadId, trigger: Annotated[ManualTrigger, Body()]) -> Response[LogEntry]:
     request = TriggerRequest(
         event=trigger.event,
@@ -56,7 +57,7 @@ def trigger_manually(lead_id: LeadId, trigger: Annotated[ManualTrigger, Body()])
     return Response(202, content_types.APPLICATION_JSON, get_log(log_store(), org_id(app), accepted.log_id))
 
 
-@app.post("/triggers", tags=["Triggers"], security=BEARER_SECURITY, responses=ERRORS)
+@app.post("/triggers", tags=["Triggers"], security=BEARER_SECURITY, responses=error_responses(success=202))
 def trigger_by_api(trigger: Annotated[ApiTrigger, Body()]) -> Response[TriggerAccepted]:
     request = TriggerRequest(
         event=trigger.event,
@@ -87,6 +88,6 @@ def inbound_post(token: Token) -> TriggerAccepted:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
-@json_bodies
+@guard_request
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)

@@ -191,3 +191,45 @@ def test_the_inbound_url_refuses_wrong_tokens_and_explains_bad_requests(local_st
     assert unknown_lead.status_code == 404
     current = local_stack.request("GET", "/settings/postback").json()
     assert current["postback_url"] == local_stack.postback_url
+
+
+def test_redirects_are_never_followed(local_stack: LocalStack, receiver: Receiver) -> None:
+    event = _event_with_postback(local_stack, {"url": receiver.url + "/moved"})
+    receiver.answer("/moved", (302, "see elsewhere", {"Location": receiver.url + "/elsewhere"}))
+    lead = _lead(local_stack)
+    accepted = local_stack.request("POST", "/triggers", json={"event": event, "lead_id": lead["lead_id"]})
+    entry = _settled(local_stack, accepted.json()["log_id"])
+    assert entry["status"] == "failed"
+    assert "not followed" in entry["deliveries"][0]["attempts"][0]["error"]
+    assert receiver.received("/elsewhere") == []
+
+
+def test_a_hostname_resolving_to_an_internal_address_fails_at_dispatch_without_a_connection(
+    tmp_path_factory: pytest.TempPathFactory, receiver: Receiver
+) -> None:
+    from tests.e2e.conftest import start_local_stack, stop_local_stack
+
+    # A stack that allows no internal network at all (the default local stack allows loopback).
+    stack = start_local_stack(
+        tmp_path_factory.mktemp("strict"), {"POSTBACK_ALLOWED_NETWORKS": "", "POSTBACK_RETRY_SCHEDULE": "1"}
+    )
+    try:
+        port = receiver.url.rsplit(":", 1)[1]
+        event = _name("sale")
+        assert stack.request("POST", f"/events/{event}/postbacks", json={"url": "http://x.example/"}).status_code == 404
+        stack.request("POST", "/events", json={"name": event})
+        refused = stack.request("POST", f"/events/{event}/postbacks", json={"url": f"http://127.0.0.1:{port}/x"})
+        assert refused.status_code == 400 and "loopback" in refused.json()["message"]
+        # A hostname cannot be judged when saved; it is refused at dispatch, on the resolved address.
+        answer = stack.request("POST", f"/events/{event}/postbacks", json={"url": f"http://localhost:{port}/named"})
+        assert answer.status_code == 201
+        lead = stack.request("POST", "/leads", json={"campaign_id": "c"}).json()
+        accepted = stack.request("POST", "/triggers", json={"event": event, "lead_id": lead["lead_id"]}).json()
+        entry = _settled(stack, accepted["log_id"])
+        [attempt] = entry["deliveries"][0]["attempts"]
+        assert entry["status"] == "failed" and attempt["status_code"] is None and "loopback" in attempt["error"]
+        test = stack.request("POST", f"/events/{event}/postbacks/{answer.json()['id']}/test").json()
+        assert test["outcome"]["ok"] is False and "loopback" in test["outcome"]["error"]
+        assert receiver.requests == []
+    finally:
+        stop_local_stack(stack)

@@ -112,7 +112,9 @@ def sqs_record(body: str, message_id: str = "m-1") -> dict[str, Any]:
 
 
 def dispatch(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Run the dispatcher handler on a batch of SQS records."""
+    """Run the dispatcher handler on a batch of SQS records (SQS never sends an empty one)."""
     from dispatcher.app import lambda_handler
 
+    if not records:
+        return {"batchItemFailures": []}
     return lambda_handler({"Records": records}, lambda_context("dispatcher"))

@@ -562,3 +562,31 @@ def test_curl_style_json_labelled_as_a_form_works_on_every_function(org: Org, re
         "POST", "/triggers", raw_body=json.dumps({"event": "sale", "lead_id": lead["lead_id"]}), content_type=form
     )
     assert status == 202
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/leads", {"campaign_id": "c", "data": {"n": float("nan")}}),
+        ("/leads", {"campaign_id": "c", "data": {"n": 10**40}}),
+        ("/leads", {"campaign_id": "c", "data": {"n": [3.28e-209]}}),  # found by schemathesis
+        ("/leads", {"campaign_id": "c", "data": {"n": 1e300}}),
+        ("/leads", {"campaign_id": "c", "data": {"": 1}}),
+        ("/leads", {"campaign_id": "c", "data": {"a": json.loads("[" * 20 + "1" + "]" * 20)}}),
+        ("/triggers", {"event": "sale", "lead_id": "L1", "fields": {"x": float("inf")}}),
+    ],
+)
+def test_values_dynamodb_cannot_store_are_refused_not_500(org: Org, receiver: Receiver, path: str, body: dict) -> None:
+    _setup(org, receiver)
+    raw = json.dumps(body)  # Python writes NaN and Infinity, as some clients do
+    status, answer = org.triggers("POST", path, raw_body=raw)
+    assert status == 422, answer
+    assert answer["message"]
+
+
+def test_inbound_fields_dynamodb_cannot_store_are_refused(org: Org, receiver: Receiver) -> None:
+    _setup(org, receiver)
+    status, answer = org.triggers(
+        "POST", f"/postback/{org.token}", org_id=None, raw_body='{"event": "sale", "tid": "T1", "x": 1e400}'
+    )
+    assert status == 400 and "not finite" in answer["message"]

@@ -171,3 +171,16 @@ def test_without_authorizer_context_the_handler_refuses(call_config_api: Call) -
 def test_an_unknown_route_is_a_json_404(call_config_api: Call) -> None:
     status, body = call_config_api("GET", "/nothing-here")
     assert status == 404 and "GET /nothing-here" in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        ("[" * 50_000 + "]" * 50_000, 400),  # nested too deeply to parse
+        ('{"name": "sale", "description": "' + "x" * 300_000 + '"}', 413),
+    ],
+)
+def test_oversized_and_overnested_bodies_are_4xx(call_config_api: Call, raw: str, status: int) -> None:
+    got, body = call_config_api("POST", "/events", raw_body=raw)
+    assert got == status
+    assert body["message"]

@@ -101,3 +101,30 @@ def test_tables_are_encrypted_and_recoverable() -> None:
         assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
         assert table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
         assert table["DeletionPolicy"] == "Retain"
+
+
+def test_alarms_watch_the_dead_letter_queue_and_the_dispatchers_errors() -> None:
+    template, _ = decode(str(ROOT / "template.yaml"))
+    alarms = {
+        (r["Properties"]["Namespace"], r["Properties"]["MetricName"]): r["Properties"]["Dimensions"][0]["Value"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    assert alarms[("AWS/SQS", "ApproximateNumberOfMessagesVisible")] == {
+        "Fn::GetAtt": ["PostbackDeadLetterQueue", "QueueName"]
+    }
+    assert alarms[("AWS/Lambda", "Errors")] == {"Ref": "DispatcherFunction"}
+
+
+def test_every_function_has_a_log_group_with_retention() -> None:
+    template, _ = decode(str(ROOT / "template.yaml"))
+    resources = template["Resources"]
+    functions = {name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+    retained = {
+        r["Properties"]["LogGroupName"]["Fn::Sub"].split("${")[1].rstrip("}")
+        for r in resources.values()
+        if r["Type"] == "AWS::Logs::LogGroup"
+        and "RetentionInDays" in r["Properties"]
+        and "/aws/lambda/" in str(r["Properties"]["LogGroupName"])
+    }
+    assert functions == retained

@@ -34,7 +34,7 @@ def test_url_values_are_percent_encoded_and_cannot_inject_parameters(value: str)
 
 
 @pytest.mark.parametrize("value", HOSTILE)
-def test_json_bodies_escape_values_and_keep_their_shape(value: str) -> None:
+def test_guard_request_escape_values_and_keep_their_shape(value: str) -> None:
     body, content_type = render_body(
         {"tid": "{transaction_id}", "n": 5, "nested": {"s": "x-{sub1}"}},
         "json",

@@ -28,6 +28,7 @@ class Settings:
     retry_schedule: tuple[float, ...]
     allowed_networks: tuple[Network, ...]
     log_retention_days: int
+    auto_disable_after: int
 
 
 def _retry_schedule(raw: str | None) -> tuple[float, ...]:
@@ -65,4 +66,5 @@ def settings() -> Settings:
         retry_schedule=_retry_schedule(env("POSTBACK_RETRY_SCHEDULE")),
         allowed_networks=_networks(env("POSTBACK_ALLOWED_NETWORKS")),
         log_retention_days=int(env("LOG_RETENTION_DAYS", "400")),
+        auto_disable_after=int(env("POSTBACK_AUTO_DISABLE_AFTER", "20")),
     )

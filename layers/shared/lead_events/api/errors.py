@@ -34,16 +34,28 @@ _ERROR_DESCRIPTIONS = {
     401: "Missing or wrong API key",
     404: "Not found",
     409: "Conflict with the current state",
+    413: "The body is too large",
+    415: "The body is not JSON",
     422: "Invalid input: `errors` names each field and why",
 }
 
 
-def error_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
-    """The OpenAPI description of a route's error answers (default: 400, 401, 404, 409, 422)."""
-    return {
-        status: {"description": _ERROR_DESCRIPTIONS[status], "content": {"application/json": {"model": ErrorBody}}}
-        for status in statuses or tuple(_ERROR_DESCRIPTIONS)
-    }
+_DEFAULT_ERRORS = (400, 401, 404, 409, 413, 415, 422)
+_SUCCESS_DESCRIPTIONS = {200: "Success", 201: "Created", 202: "Accepted", 204: "Done; no content"}
+
+
+def error_responses(*statuses: int, success: int = 200) -> dict[int, OpenAPIResponse]:
+    """A route's answers for the OpenAPI document: `success` (its schema from the route's return
+    annotation; none for 204) and the error answers (default: 400, 401, 404, 409, 422)."""
+    answers: dict[int, OpenAPIResponse] = {success: {"description": _SUCCESS_DESCRIPTIONS[success]}}
+    if success == 204:
+        answers[success]["content"] = {}
+    for status in statuses or _DEFAULT_ERRORS:
+        answers[status] = {
+            "description": _ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"model": ErrorBody}},
+        }
+    return answers
 
 
 def error_response(status: int, message: str, errors: list[FieldError] | None = None) -> Response:
@@ -85,6 +97,10 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
     @app.exception_handler(RequestUnsupportedContentType)
     def _not_json(exc: RequestUnsupportedContentType) -> Response:
         return error_response(415, "Send the body as JSON, with 'Content-Type: application/json'.")
+
+    @app.exception_handler(RecursionError)
+    def _too_deep(exc: RecursionError) -> Response:
+        return error_response(400, "The body is nested too deeply to read.")
 
     @app.exception_handler(UnicodeDecodeError)
     def _not_text(exc: UnicodeDecodeError) -> Response:

@@ -13,6 +13,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
+from lead_events.models.common import utc_now
+from lead_events.observability import logger
 from lead_events.store.orgs import StoredApiKey
 
 API_KEY_PREFIX = "lek"
@@ -75,3 +77,15 @@ def resolve_api_key(store: ApiKeyReader, key: str) -> StoredApiKey | None:
     if not hmac.compare_digest(stored.key_hash, hash_secret(key)):
         return None
     return stored
+
+
+class ApiKeyToucher(Protocol):
+    def touch_api_key(self, org_id: str, key_id: str, used_at: str) -> None: ...
+
+
+def record_use(store: ApiKeyToucher, stored: StoredApiKey) -> None:
+    """Note when the key was last used; best effort (authorization never fails for it)."""
+    try:
+        store.touch_api_key(stored.org_id, stored.key_id, utc_now())
+    except Exception:
+        logger.warning("Could not record the API key's use", exc_info=True)

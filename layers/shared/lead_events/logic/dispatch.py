@@ -31,6 +31,7 @@ class Dispatcher:
     queue: DeliveryQueue
     schedule: tuple[float, ...]
     retention_days: int
+    auto_disable_after: int = 0
     lease_seconds: float = 60
 
     def deliver(self, message: dict[str, Any]) -> str:
@@ -69,6 +70,7 @@ class Dispatcher:
         }
         expires_at = int(now) + self.retention_days * 86400
         self.logs.record_attempt(org_id, log_id, delivery_id, attempt, record, changes, expires_at)
+        self._track_postback(org_id, delivery, changes["status"])
         if delay is not None:
             retry = {
                 "org_id": org_id,
@@ -80,6 +82,17 @@ class Dispatcher:
             if self.queue.send([retry], delay_seconds=int(min(delay, MAX_SQS_DELAY))):
                 self.logs.mark_unqueued(org_id, log_id, [delivery_id], "The retry could not be queued; redeliver it.")
         return str(changes["status"])
+
+    def _track_postback(self, org_id: str, delivery: dict[str, Any], status: str) -> None:
+        """Keep the event postback's run of failures; it disables itself after `auto_disable_after`."""
+        if delivery.get("kind") != "event" or not delivery.get("postback_id"):
+            return
+        if status == "delivered":
+            self.postbacks.note_success(org_id, delivery["event"], delivery["postback_id"])
+        elif status == "failed":
+            self.postbacks.note_final_failure(
+                org_id, delivery["event"], delivery["postback_id"], self.auto_disable_after, _iso(time.time())
+            )
 
     def _fire(self, org_id: str, log_id: str, delivery_id: str, delivery: dict[str, Any]) -> Outcome:
         headers = dict(delivery.get("headers") or {})

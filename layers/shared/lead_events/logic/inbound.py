@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from lead_events.errors import InvalidInput
 from lead_events.logic.triggers import TriggerRequest
-from lead_events.models.common import NAME_PATTERN
+from lead_events.models.common import NAME_PATTERN, storable_json
 from lead_events.models.leads import ID_PATTERN
 from lead_events.models.triggers import MAX_FIELD_VALUE, MAX_FIELDS, Source
 
@@ -73,6 +73,10 @@ def inbound_request(params: Mapping[str, Any]) -> TriggerRequest:
             raise InvalidInput(f"Field '{name[:64]}' must be text, a number or a boolean.")
         if len(name) > 64 or (isinstance(value, str) and len(value) > MAX_FIELD_VALUE):
             raise InvalidInput(f"Field '{name[:64]}' is too long (names 64, values {MAX_FIELD_VALUE} characters).")
+        try:
+            storable_json(value)
+        except ValueError as exc:
+            raise InvalidInput(f"Field '{name[:64]}' {exc}.") from exc
     return TriggerRequest(
         event=event,
         source=Source.INBOUND_POSTBACK,

@@ -117,6 +117,9 @@ def update_postback(
         "updated_at": utc_now(),
     }
     values = {k: v for k, v in values.items() if k not in ("pk", "sk", "type")}
+    if update.get("enabled") is True:
+        # Enabling again clears an automatic disabling and its run of failures.
+        values |= {"disabled_reason": None, "disabled_at": None, "consecutive_failures": 0}
     store.put(org_id, values, must_exist=True)
     return PostbackCreated(**postback_from_item(values).model_dump(), signing_secret=shown_secret)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
+from lead_events.models.common import storable_json
 from lead_events.models.postbacks import BodyFormat, Method
 
 
@@ -20,6 +21,12 @@ class AffiliatePut(BaseModel):
     body: dict[str, Any] | None = Field(None, description="POST body template (JSON object; values may use {macros}).")
     body_format: BodyFormat = BodyFormat.JSON
     enabled: StrictBool = True
+
+    @field_validator("body")
+    @classmethod
+    def _check_body(cls, body: dict[str, Any] | None) -> dict[str, Any] | None:
+        storable_json(body)
+        return body
 
     @model_validator(mode="after")
     def _body_needs_post(self) -> Self:

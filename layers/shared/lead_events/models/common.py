@@ -42,3 +42,28 @@ def utc_now() -> str:
 
 class Message(BaseModel):
     message: str = Field(description="What went wrong, in words a person can act on.")
+
+
+MAX_JSON_DEPTH = 16  # DynamoDB nests at most 32 levels; leave room for the item around it
+
+
+def storable_json(value: object, depth: int = 0) -> object:
+    """`value` if DynamoDB can store it as it is: finite numbers of at most 38 digits, named keys, bounded nesting."""
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"is nested more than {MAX_JSON_DEPTH} levels deep")
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("contains a number that is not finite")
+        if value and not 1e-130 <= abs(value) < 1e125:  # DynamoDB's number range
+            raise ValueError("contains a number too small or too large to store (1e-130 to 1e125)")
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) > 38:
+        raise ValueError("contains a number with more than 38 digits")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not key:
+                raise ValueError("contains an empty key")
+            storable_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            storable_json(item, depth + 1)
+    return value

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from lead_events.models.common import StrictModel
+from lead_events.models.common import StrictModel, storable_json
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
 MAX_DATA_BYTES = 100_000  # well under DynamoDB's 400 KB item limit, with room for the rest
@@ -25,6 +25,7 @@ SubId = Annotated[str, Field(max_length=256)]
 
 
 def _small_json(value: dict[str, Any]) -> dict[str, Any]:
+    storable_json(value)
     size = len(json.dumps(value, default=str).encode())
     if size > MAX_DATA_BYTES:
         raise ValueError(f"is {size} bytes as JSON; at most {MAX_DATA_BYTES} bytes are kept")

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
+from lead_events.models.common import storable_json
 from lead_events.models.leads import ExternalId
 
 
@@ -49,6 +50,12 @@ class PostbackFields(BaseModel):
     success_match: Annotated[str | None, Field(max_length=200)] = Field(
         None, description="Text the response body must contain for the delivery to count as a success."
     )
+
+    @field_validator("body")
+    @classmethod
+    def _check_body(cls, body: dict[str, Any] | None) -> dict[str, Any] | None:
+        storable_json(body)
+        return body
 
     @field_validator("headers")
     @classmethod
@@ -110,6 +117,9 @@ class Postback(BaseModel):
     campaign_id: str | None
     success_match: str | None
     signed: bool = Field(description="Whether requests carry Standard Webhooks signature headers.")
+    consecutive_failures: int = Field(0, description="Deliveries in a row that failed for good.")
+    disabled_reason: str | None = Field(None, description="Why it was disabled automatically; PATCH enabled=true.")
+    disabled_at: str | None = None
     created_at: str
     updated_at: str
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
-from lead_events.models.common import Identifier
+from lead_events.models.common import Identifier, storable_json
 from lead_events.models.leads import ExternalId, Money
 
 MAX_FIELDS = 50
@@ -24,6 +24,7 @@ def _check_fields(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:
             raise ValueError(f"field names are 1 to 64 characters ('{name[:70]}')")
         if isinstance(value, str) and len(value) > MAX_FIELD_VALUE:
             raise ValueError(f"field '{name}' is longer than {MAX_FIELD_VALUE} characters")
+        storable_json(value)
     return fields
 
 

@@ -97,6 +97,7 @@ def dispatcher() -> Dispatcher:
         queue=delivery_queue(),
         schedule=settings().retry_schedule,
         retention_days=settings().log_retention_days,
+        auto_disable_after=settings().auto_disable_after,
     )
 
 

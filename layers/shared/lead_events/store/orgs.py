@@ -1,14 +1,17 @@
-"""Organizations, their API keys and their inbound postback token (stored as SHA-256 hashes)."""
+"""Organizations, their API keys (stored as SHA-256 hashes) and their inbound postback token."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
 
 from lead_events.models.common import utc_now
 from lead_events.models.orgs import Organization
 from lead_events.store import keys
 from lead_events.store.config import ConfigTable
-from lead_events.store.dynamo import from_item, to_item
+from lead_events.store.dynamo import from_item, is_condition_failure, to_item
 
 
 @dataclass(frozen=True)
@@ -98,4 +101,56 @@ class OrgStore:
                     ),
                 }
             },
+        )
+
+    def add_api_key(self, org_id: str, key_id: str, name: str, key_hash: str, created_at: str) -> None:
+        self._db.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "pk": keys.org_pk(org_id),
+                    "sk": keys.api_key_sk(key_id),
+                    "type": "api_key",
+                    "key_id": key_id,
+                    "name": name,
+                    "key_hash": key_hash,
+                    "created_at": created_at,
+                }
+            ),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+
+    def api_keys(self, org_id: str) -> list[dict[str, Any]]:
+        """Every key of the organization (hashes included: never answer them)."""
+        answer = self._db.query(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item({":pk": keys.org_pk(org_id), ":prefix": keys.API_KEY_PREFIX}),
+            ConsistentRead=True,
+        )
+        return [from_item(item) for item in answer.get("Items", [])]
+
+    def revoke_api_key(self, org_id: str, key_id: str, revoked_at: str) -> bool:
+        """Mark the key revoked; False when there is no such active key."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": keys.org_pk(org_id), "sk": keys.api_key_sk(key_id)}),
+                UpdateExpression="SET revoked_at = :now",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
+                ExpressionAttributeValues=to_item({":now": revoked_at}),
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def touch_api_key(self, org_id: str, key_id: str, used_at: str) -> None:
+        self._db.update_item(
+            TableName=self._table,
+            Key=to_item({"pk": keys.org_pk(org_id), "sk": keys.api_key_sk(key_id)}),
+            UpdateExpression="SET last_used_at = :now",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues=to_item({":now": used_at}),
         )

@@ -4,19 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from lead_events.errors import EventNotFound, PostbackNotFound
 from lead_events.models.common import NAME_PATTERN
 from lead_events.models.postbacks import Postback, PostbackPage
 from lead_events.store import keys
 from lead_events.store.config import ConditionFailed, ConfigTable
-from lead_events.store.dynamo import decode_cursor, encode_cursor, from_item, plain_json, to_item
+from lead_events.store.dynamo import (
+    decode_cursor,
+    encode_cursor,
+    from_item,
+    is_condition_failure,
+    plain_json,
+    to_item,
+)
 
 MAX_POSTBACKS_PER_EVENT = 20
 _FIELDS = tuple(Postback.model_fields)
 
 
 def postback_from_item(values: dict[str, Any]) -> Postback:
-    values = {**values, "body": plain_json(values.get("body"))}
+    values = {
+        **values,
+        "body": plain_json(values.get("body")),
+        "consecutive_failures": int(values.get("consecutive_failures") or 0),
+    }
     return Postback(
         **{field: values.get(field) for field in _FIELDS if field != "signed"},
         signed=bool(values.get("signing_secret")),
@@ -106,3 +119,56 @@ class PostbackStore:
             )
         except ConditionFailed as exc:
             raise PostbackNotFound(event, postback_id) from exc
+
+    def note_final_failure(self, org_id: str, event: str, postback_id: str, threshold: int, now: str) -> bool:
+        """Count a delivery that failed for good; at `threshold` in a row, disable the postback. True if it did."""
+        key = self._key(org_id, event, postback_id)
+        try:
+            answer = self._config.db.update_item(
+                TableName=self._config.table,
+                Key=key,
+                UpdateExpression="ADD consecutive_failures :one",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=to_item({":one": 1}),
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False  # the postback was deleted meanwhile
+            raise
+        failures = int(answer["Attributes"]["consecutive_failures"]["N"])
+        if threshold <= 0 or failures < threshold:
+            return False
+        reason = f"Disabled automatically after {failures} deliveries in a row failed for good."
+        try:
+            self._config.write(
+                org_id,
+                {
+                    "Update": {
+                        "TableName": self._config.table,
+                        "Key": key,
+                        "UpdateExpression": "SET enabled = :off, disabled_reason = :reason, disabled_at = :now",
+                        "ConditionExpression": "enabled = :on",
+                        "ExpressionAttributeValues": to_item(
+                            {":off": False, ":on": True, ":reason": reason, ":now": now}
+                        ),
+                    }
+                },
+            )
+        except ConditionFailed:
+            return False  # disabled already
+        return True
+
+    def note_success(self, org_id: str, event: str, postback_id: str) -> None:
+        """A delivered request ends a run of failures."""
+        try:
+            self._config.db.update_item(
+                TableName=self._config.table,
+                Key=self._key(org_id, event, postback_id),
+                UpdateExpression="SET consecutive_failures = :zero",
+                ConditionExpression="consecutive_failures > :zero",
+                ExpressionAttributeValues=to_item({":zero": 0}),
+            )
+        except ClientError as exc:
+            if not is_condition_failure(exc):
+                raise
