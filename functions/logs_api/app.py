@@ -16,7 +16,7 @@ from lead_events.config import settings
 from lead_events.logic import logs
 from lead_events.logic.logs import get_log, redeliver
 from lead_events.logic.reports import conversion_report
-from lead_events.models.listing import ConversionReport, GroupBy, LogPage, LogStatus
+from lead_events.models.listing import ConversionReport, GroupBy, LogFilters, LogPage, LogStatus
 from lead_events.models.logs import LogEntry, Redelivery
 from lead_events.observability import logger, metrics
 from lead_events.store.factory import delivery_queue, log_listing, log_store, report_store
@@ -45,18 +45,16 @@ def list_logs(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> LogPage:
+    filters = LogFilters(event, campaign_id, status.value if status else None, lead_id)
     return logs.list_logs(
         log_listing(),
         org_id(app),
-        settings().log_retention_days,
+        filters,
         start=start,
         end=to,
         limit=limit,
         cursor=cursor,
-        event=event,
-        campaign_id=campaign_id,
-        status=status.value if status else None,
-        lead_id=lead_id,
+        retention_days=settings().log_retention_days,
     )
 
 
@@ -71,19 +69,8 @@ def list_event_logs(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> LogPage:
-    return logs.list_logs(
-        log_listing(),
-        org_id(app),
-        settings().log_retention_days,
-        start=start,
-        end=to,
-        limit=limit,
-        cursor=cursor,
-        event=name,
-        campaign_id=campaign_id,
-        status=status.value if status else None,
-        lead_id=lead_id,
-    )
+    """View Logs for one event: GET /logs with `event` set."""
+    return list_logs(name, campaign_id, lead_id, status, start, to, limit, cursor)
 
 
 @app.get("/reports/conversions", tags=["Reports"], security=BEARER_SECURITY, responses=error_responses())

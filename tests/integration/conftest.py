@@ -54,20 +54,24 @@ class Org:
         return self.created.postback_url.rsplit("/", 1)[1]
 
 
-@pytest.fixture
-def org(aws: None) -> Org:
+def make_org(name: str) -> Org:
     """A real organization (as `make org` makes it) and callers for its API functions."""
     from config_api.app import lambda_handler as config_handler
     from logs_api.app import lambda_handler as logs_handler
     from trigger_api.app import lambda_handler as trigger_handler
 
-    created = create_organization(org_store(), "Test org", "https://api.example.com")
+    created = create_organization(org_store(), name, "https://api.example.com")
     return Org(
         created=created,
         config=_caller(config_handler, created.org_id),
         triggers=_caller(trigger_handler, created.org_id),
         logs=_caller(logs_handler, created.org_id),
     )
+
+
+@pytest.fixture
+def org(aws: None) -> Org:
+    return make_org("Test org")
 
 
 def queued_messages() -> list[dict[str, Any]]:

@@ -7,11 +7,10 @@ import json
 import boto3
 import pytest
 
-from lead_events.logic.orgs import create_organization
-from lead_events.store.factory import org_store, reset_stores
+from lead_events.store.factory import reset_stores
 from local.template import load_stack
 from tests.conftest import ROOT, lambda_context, sample_event
-from tests.integration.conftest import Org, _caller, dispatch, drain_queue
+from tests.integration.conftest import Org, dispatch, drain_queue, make_org
 from tests.receiver import Receiver
 
 
@@ -84,20 +83,6 @@ def test_a_postback_that_keeps_failing_is_disabled_with_a_reason_and_enabled_aga
 # Tenant isolation: every route of the template, called by another organization with this one's ids.
 
 
-def _other_org(aws: None) -> Org:
-    from config_api.app import lambda_handler as config_handler
-    from logs_api.app import lambda_handler as logs_handler
-    from trigger_api.app import lambda_handler as trigger_handler
-
-    created = create_organization(org_store(), "Intruder", "https://api.example.com")
-    return Org(
-        created=created,
-        config=_caller(config_handler, created.org_id),
-        triggers=_caller(trigger_handler, created.org_id),
-        logs=_caller(logs_handler, created.org_id),
-    )
-
-
 def test_another_organization_cannot_see_or_touch_anything_on_any_route(org: Org, receiver: Receiver) -> None:
     org.config("POST", "/events", body={"name": "sale", "affiliate_conversion": True})
     _, postback = org.config("POST", "/events/sale/postbacks", body={"url": receiver.url + "/pb"})
@@ -115,7 +100,7 @@ def test_another_organization_cannot_see_or_touch_anything_on_any_route(org: Org
     before = boto3.client("dynamodb").scan(TableName="lead-events-dev-config")["Items"]
     requests_before = len(receiver.requests)
 
-    other = _other_org(None)
+    other = make_org("Intruder")
     pb, lst, log = postback["id"], event_list["id"], accepted["log_id"]
     calls = {
         ("GET", "/events/{name}"): other.config("GET", "/events/sale"),
@@ -210,3 +195,39 @@ def test_another_organization_cannot_see_or_touch_anything_on_any_route(org: Org
         if r.path not in ("/docs", "/openapi.json")
     }
     assert routes - walked - creating == set()
+
+
+def test_every_stored_key_starts_with_the_organization_and_secrets_stay_out_of_answers(
+    org: Org, receiver: Receiver
+) -> None:
+    org.config("POST", "/events", body={"name": "sale", "affiliate_conversion": True})
+    _, postback = org.config(
+        "POST",
+        "/events/sale/postbacks",
+        body={
+            "url": receiver.url + "/s",
+            "method": "POST",
+            "body": {"t": "{transaction_id}"},
+            "signing_secret": "generate",
+        },
+    )
+    org.config("PUT", "/affiliates/net_a", body={"name": "A", "postback_url": receiver.url + "/aff"})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1", "affiliate_id": "net_a"})
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    dispatch(drain_queue())
+
+    client = boto3.client("dynamodb")
+    for table in ("lead-events-dev-config", "lead-events-dev-leads", "lead-events-dev-logs"):
+        for item in client.scan(TableName=table)["Items"]:
+            assert item["pk"]["S"].startswith(f"ORG#{org.org_id}"), (table, item["pk"])
+
+    secret = postback["signing_secret"]
+    answers = [
+        org.config("GET", "/events/sale/postbacks")[1],
+        org.config("GET", f"/events/sale/postbacks/{postback['id']}")[1],
+        org.logs("GET", f"/logs/{accepted['log_id']}")[1],
+        org.logs("GET", "/logs")[1],
+    ]
+    assert all(secret not in json.dumps(answer) for answer in answers)
+    logged = [item for item in client.scan(TableName="lead-events-dev-logs")["Items"]]
+    assert secret not in json.dumps(logged, default=str)

@@ -6,7 +6,7 @@ from typing import Any
 
 from lead_events.errors import Conflict
 from lead_events.logic.dates import date_range, iso, months_newest_first
-from lead_events.models.listing import LogListItem, LogPage
+from lead_events.models.listing import LogFilters, LogListItem, LogPage
 from lead_events.models.logs import Attempt, Delivery, LogEntry, Redelivery
 from lead_events.store.dynamo import plain_json
 from lead_events.store.logs import LogListing, LogStore
@@ -65,30 +65,24 @@ def redeliver(logs: LogStore, queue: DeliveryQueue, org_id: str, log_id: str) ->
 def list_logs(
     listing: LogListing,
     org_id: str,
-    retention_days: int,
+    filters: LogFilters,
     *,
     start: str | None,
     end: str | None,
     limit: int,
     cursor: str | None,
-    event: str | None = None,
-    campaign_id: str | None = None,
-    status: str | None = None,
-    lead_id: str | None = None,
+    retention_days: int,
 ) -> LogPage:
     """One page of entries, newest first (default range: the whole retention period)."""
     lower, upper = date_range(start, end, retention_days)
     items, next_cursor = listing.page(
         org_id,
+        filters,
         months=months_newest_first(lower, upper),
         lower=iso(lower),
         upper=iso(upper),
         limit=limit,
         cursor=cursor,
-        event=event,
-        campaign_id=campaign_id,
-        status=status,
-        lead_id=lead_id,
     )
     rows = [
         LogListItem(

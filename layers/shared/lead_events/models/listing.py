@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -14,6 +15,16 @@ class LogStatus(StrEnum):
     RETRYING = "retrying"
     FAILED = "failed"
     NO_POSTBACKS = "no_postbacks"
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    """What View Logs can narrow the entries to (each combination has its index)."""
+
+    event: str | None = None
+    campaign_id: str | None = None
+    status: str | None = None
+    lead_id: str | None = None
 
 
 class LogListItem(BaseModel):

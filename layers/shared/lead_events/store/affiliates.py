@@ -8,7 +8,7 @@ from lead_events.errors import NotFound
 from lead_events.models.affiliates import Affiliate, AffiliatePage
 from lead_events.store import keys
 from lead_events.store.config import ConditionFailed, ConfigTable
-from lead_events.store.dynamo import decode_cursor, encode_cursor, from_item, plain_json, to_item
+from lead_events.store.dynamo import from_item, plain_json, to_item
 
 
 class AffiliateNotFound(NotFound):
@@ -46,21 +46,8 @@ class AffiliateStore:
         self._config.write(org_id, {"Put": {"TableName": self._config.table, "Item": to_item(item)}})
 
     def list(self, org_id: str, limit: int, cursor: str | None) -> AffiliatePage:
-        pk = keys.org_pk(org_id)
-        query: dict[str, Any] = {
-            "TableName": self._config.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": to_item({":pk": pk, ":prefix": keys.AFFILIATE_PREFIX}),
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor, pk, keys.AFFILIATE_PREFIX)
-        if start:
-            query["ExclusiveStartKey"] = start
-        answer = self._config.db.query(**query)
-        return AffiliatePage(
-            items=[affiliate_from_item(from_item(item)) for item in answer.get("Items", [])],
-            next_cursor=encode_cursor(answer.get("LastEvaluatedKey")),
-        )
+        items, next_cursor = self._config.page(org_id, keys.AFFILIATE_PREFIX, limit, cursor)
+        return AffiliatePage(items=[affiliate_from_item(item) for item in items], next_cursor=next_cursor)
 
     def delete(self, org_id: str, affiliate_id: str) -> None:
         try:

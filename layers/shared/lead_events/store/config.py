@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from lead_events.store import keys
-from lead_events.store.dynamo import from_item, to_item
+from lead_events.store.dynamo import decode_cursor, encode_cursor, from_item, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -85,6 +85,21 @@ class ConfigTable:
             query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
         version = int(items.get(keys.ORG_META, {}).get("config_version", 0))
         return ConfigSnapshot(org_id=org_id, version=version, items=items)
+
+    def page(self, org_id: str, prefix: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the organization's items whose sort key starts with `prefix`, and the next cursor."""
+        pk = keys.org_pk(org_id)
+        query: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": to_item({":pk": pk, ":prefix": prefix}),
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor, pk, prefix)
+        if start:
+            query["ExclusiveStartKey"] = start
+        answer = self.db.query(**query)
+        return [from_item(item) for item in answer.get("Items", [])], encode_cursor(answer.get("LastEvaluatedKey"))
 
     def meta_key(self, org_id: str) -> dict[str, Any]:
         return to_item({"pk": keys.org_pk(org_id), "sk": keys.ORG_META})

@@ -9,7 +9,7 @@ from lead_events.models.common import NAME_PATTERN, utc_now
 from lead_events.models.events import Event, EventCreate, EventPage, EventUpdate
 from lead_events.store import keys
 from lead_events.store.config import ConditionFailed, ConfigTable
-from lead_events.store.dynamo import decode_cursor, encode_cursor, from_item, to_item
+from lead_events.store.dynamo import from_item, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -60,21 +60,8 @@ class EventStore:
         return event_from_item(from_item(answer["Item"]))
 
     def list(self, org_id: str, limit: int, cursor: str | None) -> EventPage:
-        pk = keys.org_pk(org_id)
-        query: dict[str, Any] = {
-            "TableName": self._config.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": to_item({":pk": pk, ":prefix": keys.EVENT_PREFIX}),
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor, pk, keys.EVENT_PREFIX)
-        if start:
-            query["ExclusiveStartKey"] = start
-        answer = self._config.db.query(**query)
-        return EventPage(
-            items=[event_from_item(from_item(item)) for item in answer.get("Items", [])],
-            next_cursor=encode_cursor(answer.get("LastEvaluatedKey")),
-        )
+        items, next_cursor = self._config.page(org_id, keys.EVENT_PREFIX, limit, cursor)
+        return EventPage(items=[event_from_item(item) for item in items], next_cursor=next_cursor)
 
     def update(self, org_id: str, name: str, data: EventUpdate) -> Event:
         changes = data.changes()

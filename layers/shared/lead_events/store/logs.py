@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from lead_events.errors import InvalidCursor, LogNotFound
+from lead_events.models.listing import LogFilters
 from lead_events.store import keys
 from lead_events.store.dynamo import from_item, is_condition_failure, to_item
 
@@ -299,21 +300,19 @@ class LogListing:
     def page(
         self,
         org_id: str,
+        filters: LogFilters,
         *,
         months: list[str],
         lower: str,
         upper: str,
         limit: int,
         cursor: str | None,
-        event: str | None = None,
-        campaign_id: str | None = None,
-        status: str | None = None,
-        lead_id: str | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Entries newest first between `lower` and `upper` (ISO timestamps), one page, and the next cursor."""
         after = decode_listing_cursor(cursor) if cursor else None
-        if lead_id is not None:
-            return self._by_lead(org_id, lead_id, lower, upper, limit, after, event, campaign_id, status)
+        if filters.lead_id is not None:
+            return self._by_lead(org_id, filters, lower, upper, limit, after)
+        event, campaign_id, status = filters.event, filters.campaign_id, filters.status
         index, attribute = keys.LOG_INDEXES[(event is not None, campaign_id is not None, status is not None)]
         if after is not None:
             if after[0] not in months:
@@ -357,19 +356,21 @@ class LogListing:
     def _by_lead(
         self,
         org_id: str,
-        lead_id: str,
+        log_filters: LogFilters,
         lower: str,
         upper: str,
         limit: int,
         after: tuple[str | None, str] | None,
-        event: str | None,
-        campaign_id: str | None,
-        status: str | None,
     ) -> tuple[list[dict[str, Any]], str | None]:
         # A lead has a handful of entries: the other filters are applied to that partition alone.
+        lead_id = str(log_filters.lead_id)
         filters = {
             name: value
-            for name, value in (("event", event), ("campaign_id", campaign_id), ("status", status))
+            for name, value in (
+                ("event", log_filters.event),
+                ("campaign_id", log_filters.campaign_id),
+                ("status", log_filters.status),
+            )
             if value is not None
         }
         query: dict[str, Any] = {

@@ -12,8 +12,6 @@ from lead_events.models.postbacks import Postback, PostbackPage
 from lead_events.store import keys
 from lead_events.store.config import ConditionFailed, ConfigTable
 from lead_events.store.dynamo import (
-    decode_cursor,
-    encode_cursor,
     from_item,
     is_condition_failure,
     plain_json,
@@ -87,21 +85,8 @@ class PostbackStore:
         return from_item(answer["Item"])
 
     def list(self, org_id: str, event: str, limit: int, cursor: str | None) -> PostbackPage:
-        pk, prefix = keys.org_pk(org_id), keys.postback_sk(event, "")
-        query: dict[str, Any] = {
-            "TableName": self._config.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": to_item({":pk": pk, ":prefix": prefix}),
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor, pk, prefix)
-        if start:
-            query["ExclusiveStartKey"] = start
-        answer = self._config.db.query(**query)
-        return PostbackPage(
-            items=[postback_from_item(from_item(item)) for item in answer.get("Items", [])],
-            next_cursor=encode_cursor(answer.get("LastEvaluatedKey")),
-        )
+        items, next_cursor = self._config.page(org_id, keys.postback_sk(event, ""), limit, cursor)
+        return PostbackPage(items=[postback_from_item(item) for item in items], next_cursor=next_cursor)
 
     def delete(self, org_id: str, event: str, postback_id: str) -> None:
         if not NAME_PATTERN.fullmatch(event) or len(postback_id) > 64:
