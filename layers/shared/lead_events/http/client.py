@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -22,7 +21,7 @@ from urllib3.exceptions import NewConnectionError
 from urllib3.util import connection
 
 from lead_events.config import settings
-from lead_events.http.guard import BlockedDestination, check_destination, refusal_reason
+from lead_events.http.guard import BlockedDestination, check_destination, refusal_reason, url_problem
 
 CONNECT_TIMEOUT = 3.05
 READ_TIMEOUT = 10
@@ -114,26 +113,6 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
     except (TypeError, ValueError):
         return None
-
-
-def url_problem(url: str) -> str | None:
-    """Why `url` cannot be a postback URL, as far as can be told without resolving it."""
-    try:
-        parts = urlsplit(url)
-        hostname = parts.hostname
-        _ = parts.port
-    except ValueError as exc:
-        return f"is not a valid URL ({exc})"
-    if parts.scheme not in ("http", "https"):
-        return "must start with http:// or https://"
-    if not hostname:
-        return "has no host"
-    if parts.username or parts.password:
-        return "may not carry a user name or password; use a header"
-    reason = refusal_reason(hostname, settings().allowed_networks)
-    if reason and reason != "not an IP address":
-        return f"points at a {reason} address; postbacks may only reach public addresses"
-    return None
 
 
 def send(method: str, url: str, headers: dict[str, str], body: str | None, success_match: str | None) -> Outcome:

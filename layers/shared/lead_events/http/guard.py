@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
-from lead_events.config import Network
+from lead_events.config import Network, settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -57,3 +58,23 @@ def check_destination(ip: str, allowed: Sequence[Network]) -> None:
     reason = refusal_reason(ip, allowed)
     if reason:
         raise BlockedDestination(f"{ip} is a {reason} address; postbacks may only reach public addresses")
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a postback URL, as far as can be told without resolving it."""
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        _ = parts.port
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not hostname:
+        return "has no host"
+    if parts.username or parts.password:
+        return "may not carry a user name or password; use a header"
+    reason = refusal_reason(hostname, settings().allowed_networks)
+    if reason and reason != "not an IP address":
+        return f"points at a {reason} address; postbacks may only reach public addresses"
+    return None

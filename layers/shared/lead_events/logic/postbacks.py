@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from lead_events.errors import InvalidInput
-from lead_events.http.client import send, url_problem
+from lead_events.http.guard import url_problem
 from lead_events.logic.macros import SAMPLE_VALUES, check_macros, render_url
 from lead_events.logic.signing import check_secret, new_secret, signature_headers
 from lead_events.logic.triggers import render_delivery
@@ -146,6 +146,8 @@ def fire_test(postback: dict[str, Any], event: str, signing_secret: str | None) 
     headers = dict(delivery["headers"])
     if signing_secret and delivery["method"] == "POST":
         headers |= signature_headers(signing_secret, f"test_{secrets.token_hex(6)}", now, delivery["body"] or "")
+    from lead_events.http.client import send  # requests is imported only where something is sent
+
     outcome = send(delivery["method"], delivery["url"], headers, delivery["body"], delivery["success_match"])
     return TestResult(
         request=RenderedRequest(method=delivery["method"], url=delivery["url"], headers=headers, body=delivery["body"]),

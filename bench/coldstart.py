@@ -1,0 +1,129 @@
+"""Cold start per function: a fresh process's imports, client creation and first invocation.
+
+Baselines in the same run: the floor (`import boto3` plus the clients the function uses, one call
+each) and a typical Powertools handler (Logger, Metrics, Tracer, a validating resolver, a DynamoDB
+Table and an SQS client). Budget: every function <= 0.6x the typical handler.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+from typing import Any
+
+from bench.common import ROOT, aws_environment
+from bench.run import QUICK, Report, median, sample
+
+RUNS = 3 if QUICK else 5
+FUNCTIONS = {  # function: (module and paths, clients it uses, sample event)
+    "authorizer": ("app:functions/authorizer:layers/shared", "dynamodb", ("authorizer", "valid_key")),
+    "config_api": ("app:functions/config_api:layers/shared", "dynamodb", ("config_api", "list_events")),
+    "trigger_api": ("app:functions/trigger_api:layers/shared", "dynamodb,sqs", ("config_api", "get_event")),
+    "logs_api": ("app:functions/logs_api:layers/shared", "dynamodb,sqs", ("config_api", "get_event")),
+    "dispatcher": ("app:functions/dispatcher:layers/shared", "dynamodb,sqs", None),
+    "api_docs": ("api_docs.app:functions:layers/shared", "", ("api_docs", "openapi_document")),
+}
+DISPATCH_EVENT = {
+    "Records": [
+        {
+            "messageId": "m1",
+            "receiptHandle": "r",
+            "body": json.dumps({"org_id": "org-sample", "log_id": "none", "delivery_id": "none", "attempt": 1}),
+            "attributes": {},
+            "messageAttributes": {},
+            "md5OfBody": "",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:lead-events-dev-postbacks",
+            "awsRegion": "us-east-1",
+        }
+    ]
+}
+
+
+def _probe(env: dict[str, str], *args: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.coldstart_probe", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _medians(env: dict[str, str], *args: str) -> dict[str, float]:
+    runs = [_probe(env, *args) for _ in range(RUNS)]
+    return {key: median([r[key] for r in runs]) for key in runs[0]}
+
+
+def run(report: Report) -> None:
+    from lead_events.logic.credentials import hash_secret
+    from lead_events.store.dynamo import to_item
+    from local.atomic import AtomicMotoServer
+    from local.stack import create_resources
+    from local.template import load_stack
+
+    aws_environment()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = AtomicMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "PYTHONDONTWRITEBYTECODE": "0",
+    }
+    previous = os.environ.get("AWS_ENDPOINT_URL")
+    os.environ["AWS_ENDPOINT_URL"] = env["AWS_ENDPOINT_URL"]
+    try:
+        create_resources(load_stack(ROOT / "template.yaml"))
+        import boto3
+
+        key = "lek_org-sample_0000abcd_sample-secret-not-a-real-key"
+        boto3.client("dynamodb").put_item(
+            TableName="lead-events-dev-config",
+            Item=to_item(
+                {"pk": "ORG#org-sample", "sk": "APIKEY#0000abcd", "key_id": "0000abcd", "key_hash": hash_secret(key)}
+            ),
+        )
+        typical_event = sample("config_api", "list_events") | {"rawPath": "/items"}
+        typical_event["requestContext"]["http"]["path"] = "/items"
+        typical = _medians(env, "typical", "", json.dumps(typical_event))
+        rows: list[list[Any]] = [
+            ["typical Powertools handler", f"{typical['total_ms']:.0f}", "1.00", "", f"{typical['peak_rss_mb']:.0f}"]
+        ]
+        worst = 0.0
+        for name, (module, clients, event_ref) in FUNCTIONS.items():
+            event: dict[str, Any] = DISPATCH_EVENT if event_ref is None else sample(*event_ref)
+            floor = _medians(env, "floor", clients)
+            measured = _medians(env, "function", module, json.dumps(event))
+            ratio = measured["total_ms"] / typical["total_ms"]
+            worst = max(worst, ratio)
+            rows.append(
+                [
+                    name,
+                    f"{measured['total_ms']:.0f} (init {measured['init_ms']:.0f})",
+                    f"{ratio:.2f}",
+                    f"{floor['total_ms']:.0f}",
+                    f"{measured['peak_rss_mb']:.0f}",
+                ]
+            )
+        report.table(
+            "Cold start",
+            f"A fresh process: imports, clients, first invocation (median of {RUNS}). Budget: every function "
+            f"<= 0.6x the typical handler — worst here {worst:.2f}x: {'met' if worst <= 0.6 else 'NOT met'}.",
+            ["function", "cold start ms", "x typical", "floor ms (boto3 + its clients)", "peak RSS MB"],
+            rows,
+        )
+    finally:
+        if previous is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        server.stop()

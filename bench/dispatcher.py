@@ -1,0 +1,142 @@
+"""The dispatcher: a batch's deliveries run concurrently on one pooled session.
+
+A batch of 10 deliveries to a local receiver that answers after 200 ms. Budget: <= 1.5x one
+request's time, with connections reused across batches. Then deliveries through the dispatcher
+handler against a raw `requests` loop at the same concurrency and the same receiver.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import requests
+
+from bench.common import moto_with_resources
+from bench.run import QUICK, Report, median
+
+DELAY = 0.2
+
+
+class SlowReceiver:
+    def __init__(self) -> None:
+        self.connections: set[tuple[str, int]] = set()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                receiver.connections.add(self.client_address)
+                time.sleep(DELAY)
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"OK")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def _records(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "messageId": f"m{i}",
+            "receiptHandle": "r",
+            "body": json.dumps(m),
+            "attributes": {},
+            "messageAttributes": {},
+            "md5OfBody": "",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
+            "awsRegion": "us-east-1",
+        }
+        for i, m in enumerate(messages)
+    ]
+
+
+def run(report: Report) -> None:
+    receiver = SlowReceiver()
+    with moto_with_resources():
+        from dispatcher.app import lambda_handler
+
+        from lead_events.logic.leads import register_lead
+        from lead_events.logic.orgs import create_organization
+        from lead_events.logic.postbacks import create_postback
+        from lead_events.logic.triggers import TriggerRequest
+        from lead_events.models.events import EventCreate
+        from lead_events.models.leads import LeadCreate
+        from lead_events.models.postbacks import PostbackCreate
+        from lead_events.models.triggers import Source
+        from lead_events.store.factory import (
+            event_store,
+            lead_store,
+            org_store,
+            postback_store,
+            report_store,
+            trigger_service,
+        )
+        from tests.conftest import lambda_context
+
+        org = create_organization(org_store(), "bench", "http://127.0.0.1").org_id
+        event_store().create(org, EventCreate(name="sale", multi_trigger=True))
+        for n in range(10):
+            create_postback(postback_store(), org, "sale", PostbackCreate(url=f"{receiver.url}/{n}"), set())
+        lead = register_lead(lead_store(), report_store(), org, LeadCreate(campaign_id="c1"))
+
+        def batch() -> list[dict[str, Any]]:
+            accepted = trigger_service().trigger(
+                org, TriggerRequest(event="sale", source=Source.API, lead_id=lead.lead_id)
+            )
+            entry = trigger_service().logs.get_entry(org, accepted.log_id)
+            return [
+                {"org_id": org, "log_id": accepted.log_id, "delivery_id": d, "attempt": 1} for d in entry["deliveries"]
+            ]
+
+        times = []
+        for _ in range(3 if QUICK else 7):
+            records = _records(batch())
+            started = time.perf_counter()
+            answer = lambda_handler({"Records": records}, lambda_context("dispatcher"))
+            times.append(time.perf_counter() - started)
+            assert answer == {"batchItemFailures": []}, answer
+        batches = len(times)
+        connections = len(receiver.connections)
+
+        # Throughput: the dispatcher handler vs a raw requests loop, both 10 at a time, same receiver.
+        rounds = 5 if QUICK else 10
+        pending = [_records(batch()) for _ in range(rounds)]
+        started = time.perf_counter()
+        for records in pending:
+            lambda_handler({"Records": records}, lambda_context("dispatcher"))
+        dispatcher_rate = rounds * 10 / (time.perf_counter() - started)
+        session = requests.Session()
+        session.mount("http://", requests.adapters.HTTPAdapter(pool_connections=10, pool_maxsize=10))
+        urls = [f"{receiver.url}/{n}" for n in range(10)] * rounds
+        started = time.perf_counter()
+        with ThreadPoolExecutor(10) as pool:
+            list(pool.map(lambda url: session.get(url, timeout=10), urls))
+        raw_rate = len(urls) / (time.perf_counter() - started)
+
+    batch_ms = median(times) * 1000
+    throughput = dispatcher_rate / raw_rate
+    ratio = batch_ms / (DELAY * 1000)
+    report.table(
+        "Dispatcher",
+        f"A batch of 10 deliveries, receiver answering after {DELAY * 1000:.0f} ms (median of {batches} batches; "
+        f"moto in-process for the log writes). Budget: <= 1.5x one request: {ratio:.2f}x "
+        f"{'met' if ratio <= 1.5 else 'NOT met'}. {connections} connections served all {batches * 10} requests "
+        f"(pooled, reused across batches). Throughput over {rounds * 10} deliveries: dispatcher "
+        f"{dispatcher_rate:.1f}/s vs raw requests loop {raw_rate:.1f}/s at the same concurrency = "
+        f"{throughput:.2f}x (budget >= 0.8x: {'met' if throughput >= 0.8 else 'NOT met'}).",
+        ["batch ms (median)", "x one request", "connections", "dispatcher deliveries/s", "raw loop deliveries/s"],
+        [[f"{batch_ms:.0f}", f"{ratio:.2f}", connections, f"{dispatcher_rate:.1f}", f"{raw_rate:.1f}"]],
+    )
