@@ -16,7 +16,7 @@ T0 = time.perf_counter()
 
 def _rss_mb() -> float:
     # VmHWM, not ru_maxrss: a child's ru_maxrss keeps the peak of the parent it was forked from.
-    for line in open("/proc/self/status").read().splitlines():  # noqa: SIM115, PTH123
+    for line in open("/proc/self/status").read().splitlines():  # noqa: SIM115
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
