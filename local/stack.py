@@ -126,7 +126,10 @@ def main() -> int:
         "postback_url": org["postback_url"],
         "aws_endpoint_url": aws_url,
     }
-    DEV_JSON.write_text(json.dumps(dev, indent=2) + "\n")
+    # Written whole, then renamed into place: whoever waits for the file never reads half of it.
+    partial = DEV_JSON.with_suffix(".partial")
+    partial.write_text(json.dumps(dev, indent=2) + "\n")
+    partial.replace(DEV_JSON)
     print(
         f"lead-events is running locally.\n"
         f"  API            {api_url}   (docs: {api_url}/docs)\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,21 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reset_stores()
     yield
     reset_stores()
+
+
+Deploy = Callable[..., None]
+
+
+@pytest.fixture
+def deploy(monkeypatch: pytest.MonkeyPatch) -> Deploy:
+    """Set deployment variables for this test, as a new container would read them."""
+
+    def configure(**variables: str) -> None:
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        reset_stores()
+
+    return configure
 
 
 @pytest.fixture

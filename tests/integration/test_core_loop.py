@@ -9,6 +9,7 @@ import boto3
 import pytest
 from standardwebhooks import Webhook
 
+from tests.conftest import Deploy
 from tests.integration.conftest import Org, dispatch, drain_queue, queued_messages, sqs_record
 from tests.receiver import Receiver
 
@@ -243,13 +244,8 @@ def test_a_failing_record_does_not_make_the_others_run_again(org: Org, receiver:
     assert len(receiver.received("/pb")) == 1
 
 
-def test_5xx_is_retried_on_the_schedule_until_it_succeeds(
-    org: Org, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("POSTBACK_RETRY_SCHEDULE", "0,0,0")
-    from lead_events.store.factory import reset_stores
-
-    reset_stores()
+def test_5xx_is_retried_on_the_schedule_until_it_succeeds(org: Org, receiver: Receiver, deploy: Deploy) -> None:
+    deploy(POSTBACK_RETRY_SCHEDULE="0,0,0")
     _setup(org, receiver)
     receiver.answer("/pb", 500, (503, "busy"), 200)
     _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
@@ -283,11 +279,8 @@ def test_a_4xx_fails_at_once_and_can_be_redelivered(org: Org, receiver: Receiver
     assert org.logs("POST", f"/logs/{accepted['log_id']}/redeliver")[0] == 409
 
 
-def test_a_spent_schedule_fails_the_delivery(org: Org, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("POSTBACK_RETRY_SCHEDULE", "0")
-    from lead_events.store.factory import reset_stores
-
-    reset_stores()
+def test_a_spent_schedule_fails_the_delivery(org: Org, receiver: Receiver, deploy: Deploy) -> None:
+    deploy(POSTBACK_RETRY_SCHEDULE="0")
     _setup(org, receiver)
     receiver.answer("/pb", 500, 500, 200)
     _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
@@ -300,12 +293,9 @@ def test_a_spent_schedule_fails_the_delivery(org: Org, receiver: Receiver, monke
 
 
 def test_a_long_backoff_hops_through_sqs_fifteen_minutes_at_a_time(
-    org: Org, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    org: Org, receiver: Receiver, deploy: Deploy
 ) -> None:
-    monkeypatch.setenv("POSTBACK_RETRY_SCHEDULE", "3600")
-    from lead_events.store.factory import reset_stores
-
-    reset_stores()
+    deploy(POSTBACK_RETRY_SCHEDULE="3600")
     _setup(org, receiver)
     receiver.answer("/pb", 500)
     _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
@@ -501,15 +491,12 @@ def test_only_the_first_2_kib_of_an_answer_are_kept(org: Org, receiver: Receiver
 
 
 def test_a_hostname_resolving_to_a_loopback_address_fails_at_dispatch_without_a_connection(
-    org: Org, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    org: Org, receiver: Receiver, deploy: Deploy
 ) -> None:
     _setup(org, receiver, url="/pb")
     port = receiver.url.rsplit(":", 1)[1]
     org.config("POST", "/events/sale/postbacks", body={"url": f"http://localhost:{port}/by-name"})
-    monkeypatch.setenv("POSTBACK_ALLOWED_NETWORKS", "")
-    from lead_events.store.factory import reset_stores
-
-    reset_stores()
+    deploy(POSTBACK_ALLOWED_NETWORKS="")
     _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
     dispatch(drain_queue())
     assert receiver.requests == []
@@ -590,3 +577,31 @@ def test_inbound_fields_dynamodb_cannot_store_are_refused(org: Org, receiver: Re
         "POST", f"/postback/{org.token}", org_id=None, raw_body='{"event": "sale", "tid": "T1", "x": 1e400}'
     )
     assert status == 400 and "not finite" in answer["message"]
+
+
+def test_deliveries_that_cannot_be_queued_are_failed_visibly_and_can_be_redelivered(
+    org: Org, receiver: Receiver
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from lead_events.store.factory import delivery_queue
+
+    _setup(org, receiver)
+    sqs = delivery_queue().sqs
+    real_send = sqs.send_message_batch
+
+    def unavailable(**_: object) -> None:
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "SendMessageBatch")
+
+    sqs.send_message_batch = unavailable  # type: ignore[method-assign]
+    try:
+        status, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    finally:
+        sqs.send_message_batch = real_send  # type: ignore[method-assign]
+    assert status == 202  # the event was accepted and is not lost
+    _, entry = org.logs("GET", f"/logs/{accepted['log_id']}")
+    assert entry["status"] == "failed"
+    assert "redeliver" in entry["deliveries"][0]["error"]
+    assert org.logs("POST", f"/logs/{accepted['log_id']}/redeliver")[0] == 202
+    dispatch(drain_queue())
+    assert org.logs("GET", f"/logs/{accepted['log_id']}")[1]["status"] == "delivered"

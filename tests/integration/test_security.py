@@ -7,9 +7,8 @@ import json
 import boto3
 import pytest
 
-from lead_events.store.factory import reset_stores
 from local.template import load_stack
-from tests.conftest import ROOT, lambda_context, sample_event
+from tests.conftest import ROOT, Deploy, lambda_context, sample_event
 from tests.integration.conftest import Org, dispatch, drain_queue, make_org
 from tests.receiver import Receiver
 
@@ -53,10 +52,9 @@ def test_bad_key_requests_are_4xx(org: Org, body: dict) -> None:
 
 
 def test_a_postback_that_keeps_failing_is_disabled_with_a_reason_and_enabled_again_by_patch(
-    org: Org, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    org: Org, receiver: Receiver, deploy: Deploy
 ) -> None:
-    monkeypatch.setenv("POSTBACK_AUTO_DISABLE_AFTER", "3")
-    reset_stores()
+    deploy(POSTBACK_AUTO_DISABLE_AFTER="3")
     org.config("POST", "/events", body={"name": "sale", "multi_trigger": True})
     _, postback = org.config("POST", "/events/sale/postbacks", body={"url": receiver.url + "/gone"})
     org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c"})

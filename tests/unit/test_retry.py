@@ -55,3 +55,16 @@ def test_the_schedule_is_configurable_and_checked() -> None:
         _retry_schedule("5s,10s")
     with pytest.raises(SettingsError, match="negative"):
         _retry_schedule("-1")
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from lead_events.http.client import _retry_after
+
+    assert _retry_after("120") == 120
+    assert _retry_after(None) is None
+    assert _retry_after("soon") is None
+    in_a_minute = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    assert 55 <= (_retry_after(in_a_minute) or 0) <= 61

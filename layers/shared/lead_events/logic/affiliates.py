@@ -6,23 +6,11 @@ import re
 
 from lead_events.errors import Unprocessable
 from lead_events.logic.postbacks import TestResult, check_postback_target, fire_test
+from lead_events.logic.triggers import affiliate_postback
 from lead_events.models.affiliates import Affiliate, AffiliatePut
 from lead_events.models.common import utc_now
 from lead_events.models.leads import ID_PATTERN
 from lead_events.store.affiliates import AffiliateNotFound, AffiliateStore
-
-
-def as_postback(affiliate: Affiliate) -> dict[str, object]:
-    """The affiliate's postback in the shape event postbacks have, for rendering and sending."""
-    return {
-        "id": None,
-        "url": affiliate.postback_url,
-        "method": affiliate.method.value,
-        "body": affiliate.body,
-        "body_format": affiliate.body_format.value,
-        "headers": {},
-        "success_match": None,
-    }
 
 
 def put_affiliate(store: AffiliateStore, org_id: str, affiliate_id: str, data: AffiliatePut) -> Affiliate:
@@ -44,4 +32,4 @@ def send_test(store: AffiliateStore, org_id: str, affiliate_id: str) -> TestResu
     affiliate = store.get(org_id, affiliate_id)
     if not affiliate.postback_url:
         raise Unprocessable("This affiliate has no postback_url to test.")
-    return fire_test(as_postback(affiliate), event="affiliate_test", signing_secret=None)
+    return fire_test(affiliate_postback(affiliate.model_dump(mode="json")), event="affiliate_test", signing_secret=None)

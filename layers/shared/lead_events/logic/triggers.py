@@ -89,7 +89,7 @@ class TriggerService:
             and affiliate.get("enabled")
             and affiliate.get("postback_url")
         ):
-            deliveries[AFFILIATE_DELIVERY] = render_delivery(_affiliate_postback(affiliate), values, kind="affiliate")
+            deliveries[AFFILIATE_DELIVERY] = render_delivery(affiliate_postback(affiliate), values, kind="affiliate")
         entry = {
             "log_id": log_id,
             "org_id": org_id,
@@ -143,7 +143,7 @@ class TriggerService:
 AFFILIATE_DELIVERY = "affiliate"
 
 
-def _affiliate_postback(affiliate: dict[str, Any]) -> dict[str, Any]:
+def affiliate_postback(affiliate: dict[str, Any]) -> dict[str, Any]:
     """The affiliate's postback in the shape of an event postback, for rendering."""
     return {
         "id": None,

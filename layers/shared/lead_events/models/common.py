@@ -40,10 +40,6 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class Message(BaseModel):
-    message: str = Field(description="What went wrong, in words a person can act on.")
-
-
 MAX_JSON_DEPTH = 16  # DynamoDB nests at most 32 levels; leave room for the item around it
 
 

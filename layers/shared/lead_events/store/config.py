@@ -100,6 +100,3 @@ class ConfigTable:
             query["ExclusiveStartKey"] = start
         answer = self.db.query(**query)
         return [from_item(item) for item in answer.get("Items", [])], encode_cursor(answer.get("LastEvaluatedKey"))
-
-    def meta_key(self, org_id: str) -> dict[str, Any]:
-        return to_item({"pk": keys.org_pk(org_id), "sk": keys.ORG_META})

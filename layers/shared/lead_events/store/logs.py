@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
-PENDING = ("queued", "retrying")
 # The listing index keys that contain the status, and so move when it changes.
 _STATUS_INDEX_KEYS = {attribute for (_, _, by_status), (_, attribute) in keys.LOG_INDEXES.items() if by_status}
 
