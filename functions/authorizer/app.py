@@ -1,12 +1,14 @@
-"""Lambda authorizer of the HTTP API: resolves `Authorization: Bearer <key>` to an organization."""
+"""Lambda authorizer of the HTTP API: resolves `Authorization: Bearer <key>` to an organization.
+
+The event and the answer are the HTTP API's "simple response" format (payload 2.0), read and written
+as plain dicts: Powertools' data classes would add ~60 ms to every cold start of the function that
+stands in front of every management request.
+"""
 
 from __future__ import annotations
 
-from aws_lambda_powertools.utilities.data_classes import event_source
-from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
-    APIGatewayAuthorizerEventV2,
-    APIGatewayAuthorizerResponseV2,
-)
+from typing import Any
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_events.logic.credentials import bearer_key, record_use, resolve_api_key
@@ -15,15 +17,13 @@ from lead_events.store.factory import org_store
 
 
 @logger.inject_lambda_context
-@event_source(data_class=APIGatewayAuthorizerEventV2)
-def lambda_handler(event: APIGatewayAuthorizerEventV2, context: LambdaContext) -> dict:
-    key = bearer_key(event.headers.get("authorization"))
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    key = bearer_key(headers.get("authorization"))
     stored = resolve_api_key(org_store(), key) if key else None
     if stored is None:
-        logger.info("API key refused", extra={"route": event.route_key})
+        logger.info("API key refused", extra={"route": event.get("routeKey")})
         # The one answer API Gateway turns into 401 {"message": "Unauthorized"} (not cached).
         raise Exception("Unauthorized")  # noqa: TRY002
     record_use(org_store(), stored)
-    return APIGatewayAuthorizerResponseV2(
-        authorize=True, context={"org_id": stored.org_id, "key_id": stored.key_id}
-    ).asdict()
+    return {"isAuthorized": True, "context": {"org_id": stored.org_id, "key_id": stored.key_id}}

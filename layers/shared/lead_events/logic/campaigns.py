@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from lead_events.errors import Conflict, EventListNotFound, EventNotFound, InvalidCursor, Unprocessable
+from lead_events.logic.dates import utc_now
 from lead_events.models.campaigns import (
     Assignment,
     CampaignEvents,
@@ -22,7 +23,7 @@ from lead_events.models.campaigns import (
     EventListUpdate,
     FieldType,
 )
-from lead_events.models.common import NAME_PATTERN, utc_now
+from lead_events.models.common import NAME_PATTERN
 from lead_events.models.leads import ID_PATTERN
 from lead_events.store import keys
 from lead_events.store.campaigns import CampaignStore, refuse_if_listed

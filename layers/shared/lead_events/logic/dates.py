@@ -9,6 +9,11 @@ from lead_events.errors import Unprocessable
 MAX_RANGE_DAYS = 1100
 
 
+def utc_now() -> str:
+    """The current time as an ISO 8601 UTC timestamp with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _parse(value: str, label: str, end_of_day: bool) -> datetime:
     text = value.strip()
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -33,11 +32,6 @@ class StrictModel(BaseModel):
     """Input model: unknown fields and type coercions are refused, so a typo is an error, not a no-op."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-
-
-def utc_now() -> str:
-    """The current time as an ISO 8601 UTC timestamp with milliseconds."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 MAX_JSON_DEPTH = 16  # DynamoDB nests at most 32 levels; leave room for the item around it

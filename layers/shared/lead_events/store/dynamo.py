@@ -9,29 +9,50 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from aws_lambda_powertools.shared.dynamodb_deserializer import DYNAMODB_CONTEXT, TypeDeserializer
 from botocore.exceptions import ClientError
 
 from lead_events.errors import InvalidCursor
 
-_serializer = TypeSerializer()
+# boto3.dynamodb.types would import all of boto3 (see lead_events.aws); Powertools carries boto3's
+# deserializer, and the serializer below is boto3's rules in a few lines.
 _deserializer = TypeDeserializer()
 
 
-def _dynamo_value(value: Any) -> Any:
-    # DynamoDB numbers are Decimals; floats are converted through their shortest repr, so 12.5 stays 12.5.
-    if isinstance(value, float):
-        return Decimal(repr(value))
+def _number(value: int | float | Decimal) -> str:
+    # Floats go through their shortest repr, so 12.5 stays 12.5; more than 38 digits raise, as in boto3.
+    return str(DYNAMODB_CONTEXT.create_decimal(Decimal(repr(value)) if isinstance(value, float) else value))
+
+
+def to_attribute(value: Any) -> dict[str, Any]:
+    """One Python value as a DynamoDB attribute value (boto3's TypeSerializer rules, floats allowed)."""
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | float | Decimal):
+        return {"N": _number(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bytes | bytearray):
+        return {"B": bytes(value)}
     if isinstance(value, Mapping):
-        return {k: _dynamo_value(v) for k, v in value.items()}
+        return {"M": {k: to_attribute(v) for k, v in value.items()}}
     if isinstance(value, list | tuple):
-        return [_dynamo_value(v) for v in value]
-    return value
+        return {"L": [to_attribute(v) for v in value]}
+    if isinstance(value, set | frozenset) and value:
+        if all(isinstance(v, str) for v in value):
+            return {"SS": list(value)}
+        if all(isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in value):
+            return {"NS": [_number(v) for v in value]}
+        if all(isinstance(v, bytes) for v in value):
+            return {"BS": list(value)}
+    raise TypeError(f"{type(value).__name__} value {value!r} cannot be stored in DynamoDB")
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
     """A plain dict as a DynamoDB item (attribute-value map)."""
-    return {k: _serializer.serialize(_dynamo_value(v)) for k, v in values.items()}
+    return {k: to_attribute(v) for k, v in values.items()}
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from lead_events.models.common import utc_now
-from lead_events.models.orgs import Organization
+from lead_events.logic.dates import utc_now
 from lead_events.store import keys
 from lead_events.store.config import ConfigTable
 from lead_events.store.dynamo import from_item, is_condition_failure, to_item
+
+if TYPE_CHECKING:
+    from lead_events.models.orgs import Organization
 
 
 @dataclass(frozen=True)
