@@ -25,7 +25,7 @@ FUNCTIONS = {  # function: (module and paths, clients it uses, sample event)
     "trigger_api": ("app:functions/trigger_api:layers/shared", "dynamodb,sqs", ("config_api", "get_event")),
     "logs_api": ("app:functions/logs_api:layers/shared", "dynamodb,sqs", ("config_api", "get_event")),
     "dispatcher": ("app:functions/dispatcher:layers/shared", "dynamodb,sqs", None),
-    "api_docs": ("api_docs.app:functions:layers/shared", "", ("api_docs", "openapi_document")),
+    "api_docs": ("app:functions/api_docs:layers/shared", "", ("api_docs", "openapi_document")),
 }
 DISPATCH_EVENT = {
     "Records": [

@@ -12,10 +12,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_events.logic.credentials import bearer_key, record_use, resolve_api_key
-from lead_events.observability import logger
+from lead_events.observability import logger, traced
 from lead_events.store.factory import org_store
 
 
+@traced
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}

@@ -37,7 +37,7 @@ from lead_events.models.postbacks import (
     PostbackPage,
     PostbackUpdate,
 )
-from lead_events.observability import logger, metrics
+from lead_events.observability import logger, metrics, traced
 from lead_events.store.factory import affiliate_store, campaign_store, event_store, org_store, postback_store
 
 app = APIGatewayHttpResolver(enable_validation=True)
@@ -263,6 +263,7 @@ def test_affiliate_postback(affiliate_id: AffiliateId) -> postbacks.TestResult:
     return affiliates.send_test(affiliate_store(), org_id(app), affiliate_id)
 
 
+@traced
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 @guard_request

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_events.batch import ConcurrentBatchProcessor
-from lead_events.observability import logger, metrics
+from lead_events.observability import logger, metrics, traced
 from lead_events.store.factory import dispatcher
 
 processor = ConcurrentBatchProcessor()
@@ -22,6 +22,7 @@ def deliver(record: SQSRecord) -> str:
     return outcome
 
 
+@traced
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:

@@ -18,7 +18,7 @@ from lead_events.logic.logs import get_log, redeliver
 from lead_events.logic.reports import conversion_report
 from lead_events.models.listing import ConversionReport, GroupBy, LogFilters, LogPage, LogStatus
 from lead_events.models.logs import LogEntry, Redelivery
-from lead_events.observability import logger, metrics
+from lead_events.observability import logger, metrics, traced
 from lead_events.store.factory import delivery_queue, log_listing, log_store, report_store
 
 app = APIGatewayHttpResolver(enable_validation=True)
@@ -98,6 +98,7 @@ def redeliver_failed(log_id: LogId) -> Response[Redelivery]:
     return Response(202, content_types.APPLICATION_JSON, redeliver(log_store(), delivery_queue(), org_id(app), log_id))
 
 
+@traced
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 @guard_request

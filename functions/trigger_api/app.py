@@ -19,7 +19,7 @@ from lead_events.logic.triggers import TriggerRequest, token_org
 from lead_events.models.leads import Lead, LeadCreate, LeadWithTimeline
 from lead_events.models.logs import LogEntry
 from lead_events.models.triggers import ApiTrigger, ManualTrigger, Source, TriggerAccepted
-from lead_events.observability import logger, metrics
+from lead_events.observability import logger, metrics, traced
 from lead_events.store.factory import lead_store, log_store, report_store, trigger_service
 
 app = APIGatewayHttpResolver(enable_validation=True)
@@ -86,6 +86,7 @@ def inbound_post(token: Token) -> TriggerAccepted:
     return trigger_service().trigger(token_org(token), inbound_request(params), inbound_token=token)
 
 
+@traced
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 @guard_request

@@ -36,3 +36,20 @@ def test_the_interactive_page_is_served_with_the_document_inlined() -> None:
     assert answer["statusCode"] == 200
     assert answer["headers"]["Content-Type"].startswith("text/html")
     assert "swagger" in answer["body"].lower() and "/events/{name}" in answer["body"]
+
+
+def test_the_served_document_is_the_one_the_routes_generate() -> None:
+    from api_docs.generate import DOCUMENT, render
+
+    assert DOCUMENT.read_text() == render(), (
+        "The routes changed: run `make openapi` and commit functions/api_docs/openapi.json."
+    )
+
+
+def test_an_unknown_path_is_a_404_naming_it() -> None:
+    from api_docs.app import lambda_handler
+
+    event = sample_event("api_docs", "docs_page") | {"rawPath": "/docs/nothing"}
+    answer = lambda_handler(event, lambda_context())
+    assert answer["statusCode"] == 404
+    assert "/docs/nothing" in json.loads(answer["body"])["message"]

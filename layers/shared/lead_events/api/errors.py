@@ -12,19 +12,20 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lead_events.errors import LeadEventsError
+from lead_events.models.common import Model
 from lead_events.observability import logger
 
 
-class FieldError(BaseModel):
+class FieldError(Model):
     field: str = Field(description="Where the problem is, e.g. `name` or `query.limit`.")
     message: str
     type: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     message: str = Field(description="What went wrong, in words a person can act on.")
     errors: list[FieldError] | None = Field(None, description="For invalid input: each field and why.")
 

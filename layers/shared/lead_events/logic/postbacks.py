@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from lead_events.errors import InvalidInput
 from lead_events.http.guard import url_problem
@@ -14,18 +14,19 @@ from lead_events.logic.dates import utc_now
 from lead_events.logic.macros import SAMPLE_VALUES, check_macros, render_url
 from lead_events.logic.signing import check_secret, new_secret, signature_headers
 from lead_events.logic.triggers import render_delivery
+from lead_events.models.common import Model
 from lead_events.models.postbacks import Postback, PostbackCreate, PostbackCreated, PostbackUpdate
 from lead_events.store.postbacks import MAX_POSTBACKS_PER_EVENT, PostbackStore, postback_from_item
 
 
-class RenderedRequest(BaseModel):
+class RenderedRequest(Model):
     method: str
     url: str
     headers: dict[str, str]
     body: str | None
 
 
-class TestOutcome(BaseModel):
+class TestOutcome(Model):
     ok: bool
     status_code: int | None
     elapsed_ms: int
@@ -33,7 +34,7 @@ class TestOutcome(BaseModel):
     error: str | None
 
 
-class TestResult(BaseModel):
+class TestResult(Model):
     request: RenderedRequest
     outcome: TestOutcome
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from lead_events.models.common import storable_json
+from lead_events.models.common import Model, storable_json
 from lead_events.models.postbacks import BodyFormat, Method
 
 
-class AffiliatePut(BaseModel):
+class AffiliatePut(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
@@ -41,6 +41,6 @@ class Affiliate(AffiliatePut):
     updated_at: str
 
 
-class AffiliatePage(BaseModel):
+class AffiliatePage(Model):
     items: list[Affiliate]
     next_cursor: str | None

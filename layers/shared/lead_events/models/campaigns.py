@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator
 
 from lead_events.logic.macros import BUILTIN_MACROS
-from lead_events.models.common import Description, Identifier
+from lead_events.models.common import Description, Identifier, Model
 
 MAX_LIST_EVENTS = 90  # one transaction checks each event exists (DynamoDB allows 100 items)
 MAX_CUSTOM_FIELDS = 50
@@ -23,7 +23,7 @@ def _unique(names: list[str]) -> list[str]:
     return names
 
 
-class EventListCreate(BaseModel):
+class EventListCreate(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: ListName
@@ -33,7 +33,7 @@ class EventListCreate(BaseModel):
     _check_unique = field_validator("events")(_unique)
 
 
-class EventListUpdate(BaseModel):
+class EventListUpdate(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: ListName | None = None
@@ -46,7 +46,7 @@ class EventListUpdate(BaseModel):
         return None if events is None else _unique(events)
 
 
-class EventList(BaseModel):
+class EventList(Model):
     id: str
     name: str
     description: str
@@ -56,12 +56,12 @@ class EventList(BaseModel):
     updated_at: str
 
 
-class EventListPage(BaseModel):
+class EventListPage(Model):
     items: list[EventList]
     next_cursor: str | None
 
 
-class Assignment(BaseModel):
+class Assignment(Model):
     campaign_id: str
     list_id: str
     assigned_at: str
@@ -73,7 +73,7 @@ class FieldType(StrEnum):
     DATE = "date"
 
 
-class CustomField(BaseModel):
+class CustomField(Model):
     model_config = ConfigDict(extra="forbid")
 
     name: Identifier
@@ -88,7 +88,7 @@ class CustomField(BaseModel):
         return name
 
 
-class CampaignEventSettings(BaseModel):
+class CampaignEventSettings(Model):
     model_config = ConfigDict(extra="forbid")
 
     custom_fields: list[CustomField] = Field(max_length=MAX_CUSTOM_FIELDS)
@@ -105,7 +105,7 @@ class CampaignEventSettingsView(CampaignEventSettings):
     event: str
 
 
-class EffectiveEvent(BaseModel):
+class EffectiveEvent(Model):
     name: str
     description: str
     conversion: bool
@@ -115,7 +115,7 @@ class EffectiveEvent(BaseModel):
     custom_fields: list[CustomField]
 
 
-class CampaignEvents(BaseModel):
+class CampaignEvents(Model):
     campaign_id: str
     all_events: bool = Field(description="True when no list is assigned: the campaign accepts every event.")
     lists: list[str] = Field(description="The ids of the event lists assigned to the campaign.")

@@ -28,7 +28,13 @@ Identifier = Annotated[
 Description = Annotated[str, Field(max_length=1000, description="Free text for the team, up to 1,000 characters.")]
 
 
-class StrictModel(BaseModel):
+class Model(BaseModel):
+    """Base of every model: its validator is built on first use, not at import (cold start)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class StrictModel(Model):
     """Input model: unknown fields and type coercions are refused, so a typo is an error, not a no-op."""
 
     model_config = ConfigDict(extra="forbid", strict=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
-from lead_events.models.common import Description, Identifier, StrictModel
+from lead_events.models.common import Description, Identifier, Model, StrictModel
 
 
 class EventFlags(StrictModel):
@@ -42,7 +42,7 @@ class EventUpdate(StrictModel):
         return self.model_dump(exclude_unset=True)
 
 
-class Event(BaseModel):
+class Event(Model):
     name: str
     description: str
     conversion: bool
@@ -52,6 +52,6 @@ class Event(BaseModel):
     updated_at: str
 
 
-class EventPage(BaseModel):
+class EventPage(Model):
     items: list[Event]
     next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")

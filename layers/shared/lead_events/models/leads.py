@@ -6,9 +6,9 @@ import json
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
-from lead_events.models.common import StrictModel, storable_json
+from lead_events.models.common import Model, StrictModel, storable_json
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
 MAX_DATA_BYTES = 100_000  # well under DynamoDB's 400 KB item limit, with room for the rest
@@ -50,7 +50,7 @@ class LeadCreate(StrictModel):
     model_config = StrictModel.model_config | {"strict": False}  # payout may come as "12.50" or 12.5
 
 
-class Lead(BaseModel):
+class Lead(Model):
     lead_id: str
     transaction_id: str
     campaign_id: str
@@ -65,7 +65,7 @@ class Lead(BaseModel):
     created_at: str
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(Model):
     log_id: str
     event: str
     source: str

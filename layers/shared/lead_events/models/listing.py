@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
+
+from lead_events.models.common import Model
 
 
 class LogStatus(StrEnum):
@@ -27,7 +29,7 @@ class LogFilters:
     lead_id: str | None = None
 
 
-class LogListItem(BaseModel):
+class LogListItem(Model):
     """One row of View Logs: the seed's columns."""
 
     log_id: str
@@ -42,7 +44,7 @@ class LogListItem(BaseModel):
     revenue: Decimal | None = None
 
 
-class LogPage(BaseModel):
+class LogPage(Model):
     items: list[LogListItem]
     next_cursor: str | None
 
@@ -53,7 +55,7 @@ class GroupBy(StrEnum):
     CAMPAIGN = "campaign"
 
 
-class ReportFigures(BaseModel):
+class ReportFigures(Model):
     events: int = Field(description="Accepted triggers.")
     conversions: int = Field(description="Accepted triggers of conversion events.")
     revenue: Decimal = Field(description="Summed revenue, exact.")
@@ -67,7 +69,7 @@ class ReportRow(ReportFigures):
     campaign_id: str | None = None
 
 
-class ConversionReport(BaseModel):
+class ConversionReport(Model):
     from_: str = Field(alias="from", serialization_alias="from")
     to: str
     group_by: GroupBy
@@ -75,4 +77,4 @@ class ConversionReport(BaseModel):
     rows: list[ReportRow]
     totals: ReportFigures
 
-    model_config = {"populate_by_name": True}
+    model_config = ConfigDict(populate_by_name=True)

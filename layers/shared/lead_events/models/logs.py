@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from lead_events.models.common import Model
 
 
-class Attempt(BaseModel):
+class Attempt(Model):
     number: int
     at: str
     status_code: int | None = Field(description="null when no answer came (connection error, time-out, refused).")
@@ -17,7 +19,7 @@ class Attempt(BaseModel):
     error: str | None
 
 
-class Delivery(BaseModel):
+class Delivery(Model):
     id: str
     kind: str = Field(description="`event` (the event's postback) or `affiliate` (the lead's affiliate).")
     postback_id: str | None
@@ -32,7 +34,7 @@ class Delivery(BaseModel):
     error: str | None = None
 
 
-class LogEntry(BaseModel):
+class LogEntry(Model):
     log_id: str
     event: str
     lead_id: str
@@ -50,6 +52,6 @@ class LogEntry(BaseModel):
     deliveries: list[Delivery]
 
 
-class Redelivery(BaseModel):
+class Redelivery(Model):
     log_id: str
     requeued: list[str] = Field(description="The ids of the deliveries queued again.")

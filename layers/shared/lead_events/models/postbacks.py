@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from lead_events.models.common import storable_json
+from lead_events.models.common import Model, storable_json
 from lead_events.models.leads import ExternalId
 
 
@@ -34,7 +34,7 @@ FORBIDDEN_HEADERS = {
 }
 
 
-class PostbackFields(BaseModel):
+class PostbackFields(Model):
     # Lax, so enum fields accept their JSON strings; unknown fields are still refused.
     model_config = ConfigDict(extra="forbid")
 
@@ -88,7 +88,7 @@ class PostbackCreate(PostbackFields):
         return self
 
 
-class PostbackUpdate(BaseModel):
+class PostbackUpdate(Model):
     model_config = ConfigDict(extra="forbid")
 
     url: Annotated[str | None, Field(min_length=8, max_length=2048)] = None
@@ -105,7 +105,7 @@ class PostbackUpdate(BaseModel):
         return self.model_dump(exclude_unset=True)
 
 
-class Postback(BaseModel):
+class Postback(Model):
     id: str
     event: str
     url: str
@@ -128,15 +128,15 @@ class PostbackCreated(Postback):
     signing_secret: str | None = Field(None, description="Shown only here, when it was generated.")
 
 
-class PostbackPage(BaseModel):
+class PostbackPage(Model):
     items: list[Postback]
     next_cursor: str | None
 
 
-class Macro(BaseModel):
+class Macro(Model):
     name: str
     description: str
 
 
-class MacroList(BaseModel):
+class MacroList(Model):
     items: list[Macro]

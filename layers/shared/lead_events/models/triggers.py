@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from lead_events.models.common import Identifier, storable_json
+from lead_events.models.common import Identifier, Model, storable_json
 from lead_events.models.leads import ExternalId, Money
 
 MAX_FIELDS = 50
@@ -41,10 +41,10 @@ class Source(StrEnum):
     INBOUND_POSTBACK = "inbound_postback"
 
 
-class ManualTrigger(BaseModel):
+class ManualTrigger(Model):
     """`POST /leads/{lead_id}/events`: an operator records an offline conversion."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid")
 
     event: Identifier
     fields: Fields = Field(default_factory=dict)
@@ -52,10 +52,10 @@ class ManualTrigger(BaseModel):
     note: Annotated[str | None, Field(max_length=1000)] = None
 
 
-class ApiTrigger(BaseModel):
+class ApiTrigger(Model):
     """`POST /triggers`: a system reports an event by transaction id or lead id."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid")
 
     event: Identifier
     transaction_id: ExternalId | None = None
@@ -70,7 +70,7 @@ class ApiTrigger(BaseModel):
         return self
 
 
-class TriggerAccepted(BaseModel):
+class TriggerAccepted(Model):
     status: str = "accepted"
     log_id: str
     event: str
