@@ -4,16 +4,26 @@ Without a lock, two concurrent conditional writes can both pass their condition 
 what the once-per-lead rule and the dispatcher's claims rely on never happening. These helpers
 serialize moto's DynamoDB requests, in server mode (the local stack) and in-process (the tests).
 SQS requests are left alone: a long poll must not hold up the tables.
+
+moto also backs up every table a transaction touches with a deep copy — once per item of the
+transaction — so it can roll back; a transaction costs O(table size) and the emulator slows down as
+the tables fill. `cheap_transaction_rollback` backs up only the items the transaction touches,
+which is enough to roll back since requests are serialized anyway.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import moto.dynamodb.models as dynamodb_models
 from moto.core.botocore_stubber import BotocoreStubber
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from moto.moto_server.threaded_moto_server import MotoRequestHandler, ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
@@ -31,10 +41,64 @@ def _serialized_wsgi(app: Callable[..., Iterable[bytes]]) -> Callable[..., list[
     return serialized
 
 
+class _NoTableCopies:
+    """Stands in for the `copy` module inside moto's DynamoDB backend: tables are not copied."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+def _item_keys(table: Table, operation: dict[str, Any]) -> tuple[DynamoType, DynamoType | None]:
+    key = operation.get("Key") or operation["Item"]
+    hash_key = DynamoType(key[table.hash_key_attr])
+    return hash_key, DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+
+
+def cheap_transaction_rollback() -> None:
+    """Make moto's TransactWriteItems back up the items it touches instead of whole tables (idempotent)."""
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "_cheap", False):
+        return
+
+    @functools.wraps(original)
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        saved: list[tuple[Table, DynamoType, DynamoType | None, Any]] = []
+        for entry in transact_items:
+            operation = next(iter(entry.values()))
+            table = self.tables.get(operation.get("TableName"))
+            if table is None:
+                continue
+            try:
+                hash_key, range_key = _item_keys(table, operation)
+            except KeyError:
+                continue  # moto's own validation answers
+            saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+        try:
+            original(self, transact_items)
+        except Exception:
+            for table, hash_key, range_key, item in reversed(saved):
+                partition = table.items[hash_key] if range_key is not None else table.items
+                slot = range_key if range_key is not None else hash_key
+                if item is None:
+                    partition.pop(slot, None)
+                else:
+                    partition[slot] = item
+            raise
+
+    transact_write_items._cheap = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    dynamodb_models.copy = _NoTableCopies()  # type: ignore[assignment]
+
+
 class AtomicMotoServer(ThreadedMotoServer):
     """moto's threaded server with each DynamoDB request applied whole before the next."""
 
     def _server_entry(self) -> None:
+        cheap_transaction_rollback()
         app = _serialized_wsgi(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
@@ -43,6 +107,7 @@ class AtomicMotoServer(ThreadedMotoServer):
 
 def serialize_in_process_dynamodb() -> None:
     """Make `mock_aws` apply each DynamoDB request whole (idempotent)."""
+    cheap_transaction_rollback()
     original = BotocoreStubber.process_request
     if getattr(original, "_serialized", False):
         return
