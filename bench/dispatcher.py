@@ -1,8 +1,9 @@
 """The dispatcher: a batch's deliveries run concurrently on one pooled session.
 
 A batch of 10 deliveries to a local receiver that answers after 200 ms. Budget: <= 1.5x one
-request's time, with connections reused across batches. Then deliveries through the dispatcher
-handler against a raw `requests` loop at the same concurrency and the same receiver.
+request's time, with connections reused across batches. Then 1,000 deliveries through the
+dispatcher handler (batches of 10, one after the other, as one Lambda container takes them)
+against a raw `requests` loop of 10 threads on the same receiver. Budget: >= 0.8x its throughput.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def run(report: Report) -> None:
         connections = len(receiver.connections)
 
         # Throughput: the dispatcher handler vs a raw requests loop, both 10 at a time, same receiver.
-        rounds = 5 if QUICK else 10
+        rounds = 20 if QUICK else 100
         pending = [_records(batch()) for _ in range(rounds)]
         started = time.perf_counter()
         for records in pending:

@@ -1,27 +1,68 @@
-"""Delivering one queued postback: claim it, fire it, record the attempt, schedule what comes next.
+"""Delivering a batch of queued postbacks: claim each, fire them all at once, record them together.
 
-Every state change is conditional (see store/logs.py), so a duplicate or stale SQS message never
+The deliveries are claimed with conditional writes (those of one entry in one write) and fired on
+the shared HTTP session, all of the batch's deliveries concurrently. Their attempts and new
+states are then written in one transaction (store/logs.py `record_attempts`); when that is
+cancelled (a duplicate or stale message, a concurrent change to the same entry) each is recorded
+on its own, where every write is conditional as well. So a duplicate or stale SQS message never
 fires a delivery that has succeeded, and never repeats an attempt that was recorded.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lead_events.errors import NotFound
-from lead_events.http.client import Outcome, send
+from lead_events.http.client import POOL_SIZE, Outcome, send
 from lead_events.logic.retry import is_retryable, next_delay
 from lead_events.logic.signing import signature_headers
-from lead_events.store.logs import LogStore
+from lead_events.observability import logger
+from lead_events.store.logs import AttemptRecord, LogStore
 from lead_events.store.postbacks import PostbackStore
-from lead_events.store.queue import MAX_SQS_DELAY, DeliveryQueue
+from lead_events.store.queue import DeliveryQueue
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+# The threads live as long as the container, so a warm dispatcher starts none; one per pooled connection.
+_pool = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="delivery")
+
+Result = str | Exception  # what was done (deferred, skipped, delivered, retrying, failed), or why it could not be
 
 
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class _Work:
+    """One message of the batch, as it goes through the steps."""
+
+    message: dict[str, Any]
+    org_id: str
+    log_id: str
+    delivery_id: str
+    attempt: int
+    now: float
+    result: Result | None = None
+    entry: dict[str, Any] | None = None  # as the claim returned it
+    record: AttemptRecord | None = None
+    delay: float | None = None
+
+    @classmethod
+    def of(cls, message: dict[str, Any]) -> _Work:
+        """Raises KeyError, TypeError or ValueError for a message that does not name a delivery."""
+        org_id, log_id, delivery_id = (str(message[k]) for k in ("org_id", "log_id", "delivery_id"))
+        return cls(message, org_id, log_id, delivery_id, int(message.get("attempt", 1)), time.time())
+
+    @property
+    def delivery(self) -> dict[str, Any]:
+        assert self.record is not None
+        return dict(self.record.entry["deliveries"][self.delivery_id])
 
 
 @dataclass
@@ -35,64 +76,171 @@ class Dispatcher:
     lease_seconds: float = 60
 
     def deliver(self, message: dict[str, Any]) -> str:
-        """Handle one queue message; returns what was done (deferred, skipped, delivered, retrying, failed)."""
-        org_id, log_id, delivery_id = message["org_id"], message["log_id"], message["delivery_id"]
-        attempt = int(message.get("attempt", 1))
-        now = time.time()
-        not_before = float(message.get("not_before") or 0)
-        if not_before - now > 1:
-            # SQS delays at most 15 minutes: wait out the rest of a longer backoff in further hops.
-            self._enqueue(message, not_before - now)
-            return "deferred"
+        """Handle one queue message (a batch of one); raises what made it fail."""
+        [result] = self.deliver_batch([message])
+        if isinstance(result, Exception):
+            raise result
+        return result
 
-        entry = self.logs.claim(org_id, log_id, delivery_id, attempt, now, self.lease_seconds)
-        if entry is None:
-            return "skipped"
-        delivery = entry["deliveries"][delivery_id]
-        outcome = self._fire(org_id, log_id, delivery_id, delivery)
+    def deliver_batch(self, messages: list[dict[str, Any]]) -> list[Result]:
+        """Handle a batch of queue messages; one result per message, in order."""
+        works: list[_Work | Exception] = []
+        for message in messages:
+            try:
+                works.append(_Work.of(message))
+            except (KeyError, TypeError, ValueError) as exc:
+                works.append(ValueError(f"Not a delivery message ({type(exc).__name__}: {exc})."))
+        live = [w for w in works if isinstance(w, _Work)]
+        self._defer_early(live)
+        due: dict[tuple[str, str], list[_Work]] = {}
+        for w in live:
+            if w.result is None:
+                due.setdefault((w.org_id, w.log_id), []).append(w)
+        list(_pool.map(self._claim, due.values()))
+        claimed = [w for works_of_entry in due.values() for w in works_of_entry if w.entry is not None]
+        list(_pool.map(self._fire_one, claimed))
+        fired = [w for w in claimed if w.result is None and w.record is not None]
+        self._record(fired)
+        self._schedule_retries([w for w in fired if w.delay is not None and not isinstance(w.result, Exception)])
+        return [w if isinstance(w, Exception) else w.result or "skipped" for w in works]
 
+    def _defer_early(self, works: list[_Work]) -> None:
+        """SQS delays at most 15 minutes: wait out the rest of a longer backoff in further hops."""
+        early = [w for w in works if float(w.message.get("not_before") or 0) - w.now > 1]
+        if not early:
+            return
+        unqueued = self.queue.send_delayed([(w.message, float(w.message["not_before"]) - w.now) for w in early])
+        for w in early:
+            # SQS hands back a message that could not be re-queued; it is deferred again then.
+            w.result = RuntimeError("could not re-queue a deferred delivery") if w.message in unqueued else "deferred"
+
+    def _claim(self, works: list[_Work]) -> None:
+        """Claim one entry's deliveries: together in one write when they all are due, else one by one."""
+        first = works[0]
+        if len(works) > 1 and len({w.delivery_id for w in works}) == len(works):
+            try:
+                entry = self.logs.claim_together(
+                    first.org_id,
+                    first.log_id,
+                    [(w.delivery_id, w.attempt) for w in works],
+                    first.now,
+                    self.lease_seconds,
+                )
+            except Exception:
+                entry = None  # each claim below fails or succeeds on its own
+            if entry is not None:
+                for w in works:
+                    w.entry = entry
+                return
+        for w in works:
+            try:
+                w.entry = self.logs.claim(w.org_id, w.log_id, w.delivery_id, w.attempt, w.now, self.lease_seconds)
+            except Exception as exc:  # this message fails alone; SQS hands it back
+                logger.exception("Could not claim a delivery", extra={"log_id": w.log_id})
+                w.result = exc
+                continue
+            if w.entry is None:
+                w.result = "skipped"
+
+    def _fire_one(self, work: _Work) -> None:
+        entry = work.entry
+        assert entry is not None
+        try:
+            delivery = entry["deliveries"][work.delivery_id]
+            outcome = self._fire(work.org_id, work.log_id, work.delivery_id, delivery)
+        except Exception as exc:  # this message fails alone; SQS hands it back
+            logger.exception("Delivery failed", extra={"log_id": work.log_id, "delivery_id": work.delivery_id})
+            work.result = exc
+            return
         changes: dict[str, Any] = {"last_status_code": outcome.status_code, "error": outcome.error}
-        delay = None
         if outcome.ok:
             changes["status"] = "delivered"
         elif outcome.final or not is_retryable(outcome.status_code):
             changes["status"] = "failed"
         else:
-            delay = next_delay(self.schedule, attempt, outcome.retry_after)
-            changes["status"] = "failed" if delay is None else "retrying"
-        changes["next_attempt_at"] = _iso(now + delay) if delay is not None else None
-        record = {
-            "at": _iso(now),
-            "status_code": outcome.status_code,
-            "elapsed_ms": outcome.elapsed_ms,
-            "response_body": outcome.response_body,
-            "error": outcome.error,
-        }
-        expires_at = int(now) + self.retention_days * 86400
-        self.logs.record_attempt(org_id, log_id, delivery_id, attempt, record, changes, expires_at)
-        self._track_postback(org_id, delivery, changes["status"])
-        if delay is not None:
-            retry = {
-                "org_id": org_id,
-                "log_id": log_id,
-                "delivery_id": delivery_id,
-                "attempt": attempt + 1,
-                "not_before": round(now + delay, 3),
-            }
-            if self.queue.send([retry], delay_seconds=int(min(delay, MAX_SQS_DELAY))):
-                self.logs.mark_unqueued(org_id, log_id, [delivery_id], "The retry could not be queued; redeliver it.")
-        return str(changes["status"])
+            work.delay = next_delay(self.schedule, work.attempt, outcome.retry_after)
+            changes["status"] = "failed" if work.delay is None else "retrying"
+        changes["next_attempt_at"] = _iso(work.now + work.delay) if work.delay is not None else None
+        work.record = AttemptRecord(
+            org_id=work.org_id,
+            log_id=work.log_id,
+            delivery_id=work.delivery_id,
+            number=work.attempt,
+            attempt={
+                "at": _iso(work.now),
+                "status_code": outcome.status_code,
+                "elapsed_ms": outcome.elapsed_ms,
+                "response_body": outcome.response_body,
+                "error": outcome.error,
+            },
+            changes=changes,
+            expires_at=int(work.now) + self.retention_days * 86400,
+            entry=entry,
+        )
 
-    def _track_postback(self, org_id: str, delivery: dict[str, Any], status: str) -> None:
-        """Keep the event postback's run of failures; it disables itself after `auto_disable_after`."""
-        if delivery.get("kind") != "event" or not delivery.get("postback_id"):
+    def _record(self, works: list[_Work]) -> None:
+        if not works:
             return
-        if status == "delivered":
-            self.postbacks.note_success(org_id, delivery["event"], delivery["postback_id"])
+        resets: dict[tuple[str, str, str], TransactWriteItemTypeDef] = {}
+        for w in works:
+            delivery = w.delivery
+            if w.record and w.record.changes["status"] == "delivered" and self._tracked(delivery):
+                key = (w.org_id, delivery["event"], delivery["postback_id"])
+                resets[key] = self.postbacks.success_update(*key)
+        try:
+            together = self.logs.record_attempts([w.record for w in works if w.record], list(resets.values()))
+        except Exception:
+            logger.warning("Could not record the batch in one transaction; recording one by one", exc_info=True)
+            together = False
+        for w in works:
+            assert w.record is not None
+            try:
+                if not together:
+                    self.logs.record_attempt(w.record)
+                self._track_postback(w, reset_done=together)
+                w.result = str(w.record.changes["status"])
+            except Exception as exc:
+                logger.exception("Could not record a delivery", extra={"log_id": w.log_id})
+                w.result = exc
+
+    @staticmethod
+    def _tracked(delivery: dict[str, Any]) -> bool:
+        return delivery.get("kind") == "event" and bool(delivery.get("postback_id"))
+
+    def _track_postback(self, work: _Work, reset_done: bool) -> None:
+        """Keep the event postback's run of failures; it disables itself after `auto_disable_after`."""
+        delivery, status = work.delivery, work.record.changes["status"] if work.record else None
+        if not self._tracked(delivery):
+            return
+        if status == "delivered" and not reset_done:
+            self.postbacks.note_success(work.org_id, delivery["event"], delivery["postback_id"])
         elif status == "failed":
             self.postbacks.note_final_failure(
-                org_id, delivery["event"], delivery["postback_id"], self.auto_disable_after, _iso(time.time())
+                work.org_id, delivery["event"], delivery["postback_id"], self.auto_disable_after, _iso(time.time())
             )
+
+    def _schedule_retries(self, works: list[_Work]) -> None:
+        if not works:
+            return
+        retries = [
+            (
+                {
+                    "org_id": w.org_id,
+                    "log_id": w.log_id,
+                    "delivery_id": w.delivery_id,
+                    "attempt": w.attempt + 1,
+                    "not_before": round(w.now + (w.delay or 0), 3),
+                },
+                w.delay or 0,
+            )
+            for w in works
+        ]
+        unqueued = self.queue.send_delayed(retries)
+        for w, (retry, _) in zip(works, retries, strict=True):
+            if retry in unqueued:
+                self.logs.mark_unqueued(
+                    w.org_id, w.log_id, [w.delivery_id], "The retry could not be queued; redeliver it."
+                )
 
     def _fire(self, org_id: str, log_id: str, delivery_id: str, delivery: dict[str, Any]) -> Outcome:
         headers = dict(delivery.get("headers") or {})
@@ -104,7 +252,3 @@ class Dispatcher:
                 return Outcome(False, None, 0, None, "The postback was deleted or lost its signing secret.", final=True)
             headers |= signature_headers(secret, f"{log_id}_{delivery_id}", datetime.now(UTC), body or "")
         return send(delivery["method"], delivery["url"], headers, body, delivery.get("success_match"))
-
-    def _enqueue(self, message: dict[str, Any], delay: float) -> None:
-        if self.queue.send([message], delay_seconds=int(min(delay, MAX_SQS_DELAY))):
-            raise RuntimeError("could not re-queue a deferred delivery")  # SQS will hand the message back

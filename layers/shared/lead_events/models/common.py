@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-NAME_RULE = "1 to 64 characters: a lowercase letter first, then lowercase letters, digits or underscores"
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+from lead_events.names import NAME_PATTERN, NAME_RULE
 
 
 def _check_identifier(value: str) -> str:

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from lead_events.errors import EventAlreadyExists, EventNotFound
 from lead_events.logic.dates import utc_now
-from lead_events.models.common import NAME_PATTERN
 from lead_events.models.events import Event, EventCreate, EventPage, EventUpdate
+from lead_events.names import NAME_PATTERN
 from lead_events.store import keys
 from lead_events.store.config import ConditionFailed, ConfigTable
 from lead_events.store.dynamo import from_item, to_item

@@ -11,18 +11,20 @@ from __future__ import annotations
 import base64
 import json
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from lead_events.errors import InvalidCursor, LogNotFound
-from lead_events.models.listing import LogFilters
 from lead_events.store import keys
 from lead_events.store.dynamo import from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+    from lead_events.models.listing import LogFilters
 
 # The listing index keys that contain the status, and so move when it changes.
 _STATUS_INDEX_KEYS = {attribute for (_, _, by_status), (_, attribute) in keys.LOG_INDEXES.items() if by_status}
@@ -37,6 +39,26 @@ def entry_status(deliveries: dict[str, dict[str, Any]]) -> str:
         if status in statuses:
             return status
     return "delivered"
+
+
+@dataclass
+class AttemptRecord:
+    """One attempt a dispatcher made, to be written with the delivery's new state."""
+
+    org_id: str
+    log_id: str
+    delivery_id: str
+    number: int
+    attempt: dict[str, Any]  # at, status_code, elapsed_ms, response_body, error
+    changes: dict[str, Any]  # the delivery's new status, last_status_code, error, next_attempt_at
+    expires_at: int
+    entry: dict[str, Any]  # the entry as the claim returned it
+
+
+def _delivery_changes(record: AttemptRecord) -> dict[str, Any]:
+    changes = {**record.changes, "attempts": record.number}
+    changes.setdefault("last_status_code", None)
+    return changes
 
 
 class LogStore:
@@ -113,25 +135,39 @@ class LogStore:
         None when that attempt is not due: the delivery is settled, the attempt was made already (a
         duplicate or stale message), or another dispatcher holds the claim.
         """
+        return self.claim_together(org_id, log_id, [(delivery_id, attempt)], now, lease_seconds)
+
+    def claim_together(
+        self, org_id: str, log_id: str, attempts: list[tuple[str, int]], now: float, lease_seconds: float
+    ) -> dict[str, Any] | None:
+        """Take several deliveries of one entry at once (delivery id, attempt number): the entry, or None.
+
+        All or none: None when any of them is not due (see `claim`); the caller then claims them one by one.
+        """
+        names: dict[str, str] = {"#status": "status"}
+        conditions, sets = [], []
+        values: dict[str, Any] = {
+            ":until": round(now + lease_seconds, 3),
+            ":now": round(now, 3),
+            ":queued": "queued",
+            ":retrying": "retrying",
+        }
+        for i, (delivery_id, attempt) in enumerate(attempts):
+            names[f"#d{i}"] = delivery_id
+            values[f":previous{i}"] = attempt - 1
+            sets.append(f"deliveries.#d{i}.claim_until = :until")
+            conditions.append(
+                f"deliveries.#d{i}.#status IN (:queued, :retrying) AND deliveries.#d{i}.attempts = :previous{i} AND "
+                f"(attribute_not_exists(deliveries.#d{i}.claim_until) OR deliveries.#d{i}.claim_until < :now)"
+            )
         try:
             answer = self.db.update_item(
                 TableName=self.table,
                 Key=self._entry_key(org_id, log_id),
-                UpdateExpression="SET deliveries.#d.claim_until = :until",
-                ConditionExpression=(
-                    "deliveries.#d.#status IN (:queued, :retrying) AND deliveries.#d.attempts = :previous AND "
-                    "(attribute_not_exists(deliveries.#d.claim_until) OR deliveries.#d.claim_until < :now)"
-                ),
-                ExpressionAttributeNames={"#d": delivery_id, "#status": "status"},
-                ExpressionAttributeValues=to_item(
-                    {
-                        ":until": round(now + lease_seconds, 3),
-                        ":now": round(now, 3),
-                        ":queued": "queued",
-                        ":retrying": "retrying",
-                        ":previous": attempt - 1,
-                    }
-                ),
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=" AND ".join(f"({c})" for c in conditions),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values),
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
@@ -140,48 +176,39 @@ class LogStore:
             raise
         return from_item(answer["Attributes"])
 
-    def record_attempt(
-        self,
-        org_id: str,
-        log_id: str,
-        delivery_id: str,
-        number: int,
-        attempt: dict[str, Any],
-        delivery_changes: dict[str, Any],
-        expires_at: int,
-    ) -> None:
-        """Store attempt `number` and the delivery's new state; then the entry's status.
+    def _attempt_item(self, record: AttemptRecord) -> dict[str, Any]:
+        return to_item(
+            {
+                "pk": keys.log_pk(record.org_id, record.log_id),
+                "sk": keys.attempt_sk(record.delivery_id, record.number),
+                "type": "attempt",
+                "delivery_id": record.delivery_id,
+                "number": record.number,
+                "expires_at": record.expires_at,
+                **record.attempt,
+            }
+        )
+
+    def record_attempt(self, record: AttemptRecord) -> None:
+        """Store the attempt and the delivery's new state; then the entry's status.
 
         Both writes are conditional, so a repeated call (a duplicate message) changes nothing; one
         that follows a crash between the two writes completes the second.
         """
         try:
             self.db.put_item(
-                TableName=self.table,
-                Item=to_item(
-                    {
-                        "pk": keys.log_pk(org_id, log_id),
-                        "sk": keys.attempt_sk(delivery_id, number),
-                        "type": "attempt",
-                        "delivery_id": delivery_id,
-                        "number": number,
-                        "expires_at": expires_at,
-                        **attempt,
-                    }
-                ),
-                ConditionExpression="attribute_not_exists(pk)",
+                TableName=self.table, Item=self._attempt_item(record), ConditionExpression="attribute_not_exists(pk)"
             )
         except ClientError as exc:
             if not is_condition_failure(exc):
                 raise
-        changes = {**delivery_changes, "attempts": number}
-        changes.setdefault("last_status_code", None)
-        names = {"#d": delivery_id, **{f"#{k}": k for k in changes}}
-        values = {f":{k}": v for k, v in changes.items()} | {":previous": number - 1, ":one": 1}
+        changes = _delivery_changes(record)
+        names = {"#d": record.delivery_id, **{f"#{k}": k for k in changes}}
+        values = {f":{k}": v for k, v in changes.items()} | {":previous": record.number - 1, ":one": 1}
         try:
             answer = self.db.update_item(
                 TableName=self.table,
-                Key=self._entry_key(org_id, log_id),
+                Key=self._entry_key(record.org_id, record.log_id),
                 UpdateExpression="SET "
                 + ", ".join(f"deliveries.#d.#{k} = :{k}" for k in changes)
                 + ", last_status_code = :last_status_code"
@@ -195,7 +222,74 @@ class LogStore:
             if is_condition_failure(exc):
                 return  # recorded already
             raise
-        self._settle_status(org_id, from_item(answer["Attributes"]))
+        self._settle_status(record.org_id, from_item(answer["Attributes"]))
+
+    def record_attempts(self, records: list[AttemptRecord], also: list[TransactWriteItemTypeDef]) -> bool:
+        """A batch's attempts, their deliveries' new states and their entries' statuses in one transaction.
+
+        One update per entry, conditional on every delivery's attempt count and on the entry's
+        version, so the status written is the one all its deliveries imply. `also` joins the same
+        transaction. False when it was cancelled (a duplicate, a stale claim, a concurrent change):
+        nothing was written, and `record_attempt` one by one settles each case.
+        """
+        groups: dict[tuple[str, str], list[AttemptRecord]] = {}
+        for record in records:
+            groups.setdefault((record.org_id, record.log_id), []).append(record)
+        items: list[TransactWriteItemTypeDef] = [
+            {"Put": {"TableName": self.table, "Item": self._attempt_item(record)}} for record in records
+        ]
+        items += [self._entry_update(group) for group in groups.values()]
+        try:
+            self.db.transact_write_items(TransactItems=items + also)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in (
+                "TransactionCanceledException",
+                "TransactionConflictException",
+            ):
+                return False
+            raise
+        return True
+
+    def _entry_update(self, group: list[AttemptRecord]) -> TransactWriteItemTypeDef:
+        entry = max((record.entry for record in group), key=lambda e: e["version"])
+        deliveries = {d: dict(state) for d, state in entry["deliveries"].items()}
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":version": entry["version"], ":one": 1}
+        sets: list[str] = []
+        conditions = ["version = :version"]
+        for i, record in enumerate(group):
+            # The whole delivery is written (its request unchanged, its claim gone): one action each.
+            delivery = deliveries[record.delivery_id]
+            delivery.update(_delivery_changes(record))
+            delivery.pop("claim_until", None)
+            names[f"#d{i}"] = record.delivery_id
+            values[f":d{i}"] = delivery
+            values[f":d{i}_previous"] = record.number - 1
+            sets.append(f"deliveries.#d{i} = :d{i}")
+            conditions.append(f"deliveries.#d{i}.attempts = :d{i}_previous")
+        names["#last_status_code"] = "last_status_code"
+        values[":last_status_code"] = group[-1].changes.get("last_status_code")
+        sets.append("#last_status_code = :last_status_code")
+        status = entry_status(deliveries)
+        if status != entry.get("status"):
+            index_keys = keys.log_index_keys(
+                group[0].org_id, entry["created_at"], entry["event"], entry["campaign_id"], status
+            )
+            changed = {"status": status} | {k: v for k, v in index_keys.items() if k in _STATUS_INDEX_KEYS}
+            for field, value in changed.items():
+                names[f"#{field}"] = field
+                values[f":entry_{field}"] = value
+                sets.append(f"#{field} = :entry_{field}")
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": self._entry_key(group[0].org_id, group[0].log_id),
+                "UpdateExpression": f"SET {', '.join(sets)} ADD version :one",
+                "ConditionExpression": " AND ".join(conditions),
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_item(values),
+            }
+        }
 
     def requeue(self, org_id: str, log_id: str, delivery_ids: list[str]) -> None:
         """Put failed deliveries back to `queued` (conditional on their still being failed)."""

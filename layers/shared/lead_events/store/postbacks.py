@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from lead_events.errors import EventNotFound, PostbackNotFound
-from lead_events.models.common import NAME_PATTERN
-from lead_events.models.postbacks import Postback, PostbackPage
+from lead_events.names import NAME_PATTERN
 from lead_events.store import keys
 from lead_events.store.config import ConditionFailed, ConfigTable
 from lead_events.store.dynamo import (
@@ -18,18 +17,25 @@ from lead_events.store.dynamo import (
     to_item,
 )
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+    from lead_events.models.postbacks import Postback, PostbackPage
+
 MAX_POSTBACKS_PER_EVENT = 20
-_FIELDS = tuple(Postback.model_fields)
 
 
 def postback_from_item(values: dict[str, Any]) -> Postback:
+    # The API model is imported here: the dispatcher uses this store but never pydantic.
+    from lead_events.models.postbacks import Postback
+
     values = {
         **values,
         "body": plain_json(values.get("body")),
         "consecutive_failures": int(values.get("consecutive_failures") or 0),
     }
     return Postback(
-        **{field: values.get(field) for field in _FIELDS if field != "signed"},
+        **{field: values.get(field) for field in Postback.model_fields if field != "signed"},
         signed=bool(values.get("signing_secret")),
     )
 
@@ -85,6 +91,8 @@ class PostbackStore:
         return from_item(answer["Item"])
 
     def list(self, org_id: str, event: str, limit: int, cursor: str | None) -> PostbackPage:
+        from lead_events.models.postbacks import PostbackPage
+
         items, next_cursor = self._config.page(org_id, keys.postback_sk(event, ""), limit, cursor)
         return PostbackPage(items=[postback_from_item(item) for item in items], next_cursor=next_cursor)
 
@@ -143,6 +151,18 @@ class PostbackStore:
         except ConditionFailed:
             return False  # disabled already
         return True
+
+    def success_update(self, org_id: str, event: str, postback_id: str) -> TransactWriteItemTypeDef:
+        """The transaction item that ends the postback's run of failures (cancels if it was deleted)."""
+        return {
+            "Update": {
+                "TableName": self._config.table,
+                "Key": self._key(org_id, event, postback_id),
+                "UpdateExpression": "SET consecutive_failures = :zero",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": to_item({":zero": 0}),
+            }
+        }
 
     def note_success(self, org_id: str, event: str, postback_id: str) -> None:
         """A delivered request ends a run of failures."""

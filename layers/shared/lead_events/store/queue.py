@@ -20,18 +20,22 @@ class DeliveryQueue:
         self.sqs = client
         self.queue_url = queue_url
 
-    def send(self, messages: list[dict[str, Any]], delay_seconds: int = 0) -> list[dict[str, Any]]:
+    def send(self, messages: list[dict[str, Any]], delay_seconds: float = 0) -> list[dict[str, Any]]:
         """Queue `messages` (each a delivery reference); returns those that could not be queued."""
+        return self.send_delayed([(m, delay_seconds) for m in messages])
+
+    def send_delayed(self, messages: list[tuple[dict[str, Any], float]]) -> list[dict[str, Any]]:
+        """Queue each message with its own delay (capped at SQS's 15 minutes); returns those not queued."""
         failed: list[dict[str, Any]] = []
         for start in range(0, len(messages), 10):
-            batch = messages[start : start + 10]
+            batch = [m for m, _ in messages[start : start + 10]]
             entries = [
                 {
                     "Id": str(i),
                     "MessageBody": json.dumps(m),
-                    "DelaySeconds": min(max(int(delay_seconds), 0), MAX_SQS_DELAY),
+                    "DelaySeconds": min(max(int(delay), 0), MAX_SQS_DELAY),
                 }
-                for i, m in enumerate(batch)
+                for i, (m, delay) in enumerate(messages[start : start + 10])
             ]
             try:
                 answer = self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)  # type: ignore[arg-type]
