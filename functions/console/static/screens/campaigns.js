@@ -9,7 +9,9 @@ import { allLists } from "./lists.js";
 export async function render(view, _params, query) {
   const campaignId = query.get("campaign") || "";
   const eventName = query.get("event") || "";
-  const known = [...new Set((await allLists()).flatMap((l) => l.campaigns))].sort();
+  const lists = await allLists();
+  const listNames = new Map(lists.map((l) => [l.id, l.name]));
+  const known = [...new Set(lists.flatMap((l) => l.campaigns))].sort();
 
   const form = h("form", { class: "card inline-form", novalidate: true, "aria-label": "Open a campaign" });
   const box = input({ value: campaignId, required: true, spellcheck: false, autocomplete: "off", list: "known-campaigns" });
@@ -40,7 +42,7 @@ export async function render(view, _params, query) {
     h("h2", {}, `Events of campaign ${campaignId}`),
     h("p", { class: "lede" }, campaign.all_events
       ? "No event list is assigned: this campaign accepts every event of your organization."
-      : `From the event lists: ${campaign.lists.join(", ")}.`),
+      : `From the event lists: ${campaign.lists.map((id) => listNames.get(id) || id).join(", ")}.`),
     campaign.items.length
       ? table(
           ["Event", "Conversion", "Custom fields", h("span", { class: "sr-only" }, "Actions")],
