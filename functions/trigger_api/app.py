@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -26,6 +26,7 @@ app = APIGatewayHttpResolver(enable_validation=True)
 configure_resolver(app)
 
 LeadId = Annotated[str, Path(max_length=128, description="The lead's id.")]
+TransactionId = Annotated[str, Query(min_length=1, max_length=128, description="The lead's transaction id.")]
 Token = Annotated[str, Path(max_length=256, description="The organization's inbound postback token.")]
 PUBLIC: list[dict[str, list[str]]] = [{}]  # the inbound URL carries its own secret: no header needed
 
@@ -33,6 +34,12 @@ PUBLIC: list[dict[str, list[str]]] = [{}]  # the inbound URL carries its own sec
 @app.post("/leads", tags=["Leads"], security=BEARER_SECURITY, responses=error_responses(success=201))
 def create_lead(lead: Annotated[LeadCreate, Body()]) -> Response[Lead]:
     return Response(201, content_types.APPLICATION_JSON, register_lead(lead_store(), report_store(), org_id(app), lead))
+
+
+@app.get("/leads", tags=["Leads"], security=BEARER_SECURITY, responses=error_responses())
+def find_lead(transaction_id: TransactionId) -> LeadWithTimeline:
+    """Find a lead by its transaction id (the console's lead search)."""
+    return lead_with_timeline(lead_store(), log_store(), org_id(app), transaction_id=transaction_id)
 
 
 @app.get("/leads/<lead_id>", tags=["Leads"], security=BEARER_SECURITY, responses=error_responses())

@@ -156,3 +156,23 @@ def test_environment_passes_through_and_sigterm_stops_cleanly(tmp_path: Path) ->
     assert not stack.dev_json.exists()
     output = stack.process.stdout.read() if stack.process.stdout else ""
     assert "API key" in output and "Traceback" not in output
+
+
+def test_the_console_is_served_without_a_key_with_a_strict_content_security_policy(local_stack: LocalStack) -> None:
+    page = local_stack.request("GET", "/console", key=None)
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<script type="module" src="/console/app.js"></script>' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+    script = local_stack.request("GET", "/console/screens/events.js", key=None)
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    again = local_stack.request("GET", "/console/app.js", key=None, headers={"If-None-Match": script.headers["etag"]})
+    assert again.status_code == 200  # another file, another ETag
+    same = local_stack.request(
+        "GET", "/console/screens/events.js", key=None, headers={"If-None-Match": script.headers["etag"]}
+    )
+    assert same.status_code == 304 and same.content == b""
+    assert local_stack.request("GET", "/console/nothing-here.js", key=None).status_code == 404

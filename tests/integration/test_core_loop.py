@@ -56,6 +56,19 @@ def test_a_lead_is_registered_with_generated_ids_when_absent(org: Org) -> None:
     assert fetched["transaction_id"] == lead["transaction_id"] and fetched["events"] == []
 
 
+def test_a_lead_is_found_by_its_transaction_id_with_its_timeline(org: Org) -> None:
+    org.config("POST", "/events", body={"name": "sale"})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "transaction_id": "T-1", "campaign_id": "c"})
+    org.triggers("POST", "/leads/L1/events", body={"event": "sale"})
+
+    status, found = org.triggers("GET", "/leads", query={"transaction_id": "T-1"})
+    assert status == 200
+    assert found["lead_id"] == "L1" and [e["event"] for e in found["events"]] == ["sale"]
+    status, missing = org.triggers("GET", "/leads", query={"transaction_id": "T-2"})
+    assert status == 404 and "T-2" in missing["message"]
+    assert org.triggers("GET", "/leads")[0] == 422
+
+
 @pytest.mark.parametrize(
     "clash", [{"lead_id": "L1", "transaction_id": "T2"}, {"lead_id": "L2", "transaction_id": "T1"}]
 )

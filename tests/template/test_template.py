@@ -25,7 +25,10 @@ def _load(module_file: Path) -> Any:
 
 
 def _routes_served_by(module_file: Path) -> set[tuple[str, str]]:
-    app = _load(module_file).app
+    module = _load(module_file)
+    if not hasattr(module, "app"):  # the console serves static files without a resolver
+        return set(module.ROUTES)
+    app = module.app
     return {(route.method, route.openapi_path) for route in app._static_routes + app._dynamic_routes}
 
 
@@ -79,7 +82,7 @@ def test_every_template_route_is_served_by_its_function_and_every_served_route_i
         assert declared == _routes_served_by(function.module_file), logical_id
 
 
-def test_public_routes_are_only_the_documentation_and_the_inbound_postback_url() -> None:
+def test_public_routes_are_only_the_documentation_the_inbound_postback_url_and_the_console() -> None:
     stack = load_stack(ROOT / "template.yaml")
     public = {(r.method, r.path) for r in stack.routes if r.authorizer is None}
     assert public == {
@@ -87,6 +90,8 @@ def test_public_routes_are_only_the_documentation_and_the_inbound_postback_url()
         ("GET", "/docs"),
         ("GET", "/postback/{token}"),
         ("POST", "/postback/{token}"),
+        ("GET", "/console"),
+        ("GET", "/console/{proxy+}"),
     }
 
 

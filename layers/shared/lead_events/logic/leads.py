@@ -21,8 +21,11 @@ def register_lead(store: LeadStore, reports: ReportStore, org_id: str, data: Lea
     return lead
 
 
-def lead_with_timeline(leads: LeadStore, logs: LogStore, org_id: str, lead_id: str) -> LeadWithTimeline:
-    lead = leads.get(org_id, lead_id=lead_id)
-    entries = logs.lead_timeline(org_id, lead_id)
+def lead_with_timeline(
+    leads: LeadStore, logs: LogStore, org_id: str, lead_id: str | None = None, transaction_id: str | None = None
+) -> LeadWithTimeline:
+    """The lead, found by its id or its transaction id, with its accepted events oldest first."""
+    lead = leads.get(org_id, lead_id=lead_id, transaction_id=transaction_id)
+    entries = logs.lead_timeline(org_id, lead.lead_id)
     timeline = [TimelineEntry(**{f: e.get(f) for f in TimelineEntry.model_fields}) for e in entries]
     return LeadWithTimeline(**lead.model_dump(), events=timeline)
