@@ -26,6 +26,7 @@ FUNCTIONS = {  # function: (module and paths, clients it uses, sample event)
     "logs_api": ("app:functions/logs_api:layers/shared", "dynamodb,sqs", ("config_api", "get_event")),
     "dispatcher": ("app:functions/dispatcher:layers/shared", "dynamodb,sqs", None),
     "api_docs": ("app:functions/api_docs:layers/shared", "", ("api_docs", "openapi_document")),
+    "console": ("app:functions/console:layers/shared", "", ("console", "console_page")),
 }
 DISPATCH_EVENT = {
     "Records": [
