@@ -1,7 +1,8 @@
 """Run in a fresh process: time one function's init + first invocation, or a baseline's, and peak RSS.
 
 Usage: python -m bench.coldstart_probe <kind> <arg>   (kind: function | floor | typical)
-Prints one JSON line: {"init_ms", "first_ms", "total_ms", "peak_rss_mb"}.
+Prints one JSON line: {"init_ms", "first_ms", "total_ms", "peak_rss_mb", "status"} (status: the
+first invocation's HTTP status, if it answers one).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class _Context:
 
 
 def main() -> None:
+    status = None
     kind, arg = sys.argv[1], sys.argv[2]
     event = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
     if kind == "floor":
@@ -70,7 +72,8 @@ def main() -> None:
         sys.path[:0] = arg.split(":")[1:]
         module = importlib.import_module(arg.split(":")[0])
         init = time.perf_counter()
-        module.lambda_handler(event, _Context())
+        answer = module.lambda_handler(event, _Context())
+        status = answer.get("statusCode") if isinstance(answer, dict) else None
     end = time.perf_counter()
     print(
         json.dumps(
@@ -79,6 +82,7 @@ def main() -> None:
                 "first_ms": (end - init) * 1000,
                 "total_ms": (end - T0) * 1000,
                 "peak_rss_mb": _rss_mb(),
+                "status": status,
             }
         )
     )
