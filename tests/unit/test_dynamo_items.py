@@ -31,7 +31,7 @@ VALUES = [
 ]
 
 
-@pytest.mark.parametrize("value", VALUES, ids=repr)
+@pytest.mark.parametrize("value", VALUES, ids=[type(v).__name__ for v in VALUES])
 def test_values_are_serialized_as_boto3_does(value: object) -> None:
     ours, boto3s = to_attribute(value), TypeSerializer().serialize(value)
     if isinstance(value, set):  # sets have no order
@@ -57,7 +57,7 @@ def test_numbers_dynamodb_cannot_hold_exactly_are_refused() -> None:
         to_attribute(Decimal("1." + "1" * 40))
 
 
-@pytest.mark.parametrize("value", [object(), set(), {1, "a"}], ids=repr)
+@pytest.mark.parametrize("value", [object(), set(), {1, "a"}], ids=["object", "empty set", "mixed set"])
 def test_values_dynamodb_cannot_store_are_a_type_error(value: object) -> None:
     with pytest.raises(TypeError):
         to_attribute(value)

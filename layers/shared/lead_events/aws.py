@@ -7,10 +7,12 @@ boto3 would return; AWS_ENDPOINT_URL, the region and credentials come from the e
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import TYPE_CHECKING, cast
 
 from botocore.config import Config
+from botocore.loaders import Loader
 from botocore.session import Session
 
 if TYPE_CHECKING:
@@ -20,9 +22,28 @@ if TYPE_CHECKING:
 _CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
 
 
+SERVICES = ("dynamodb", "sqs")
+
+
+class _ProjectLoader(Loader):
+    """botocore's data loader, knowing that only SERVICES are asked for.
+
+    Before loading a model, botocore lists every service it has data for (~900 directory reads and
+    ~2,700 file checks, ~30 ms of each cold start) to say "unknown service" for a typo; here only
+    SERVICES are looked for. Models are found and loaded exactly as botocore does.
+    """
+
+    def list_available_services(self, type_name: str) -> list[str]:
+        return [name for name in SERVICES if self.list_api_versions(name, type_name)]
+
+
 @cache
 def _session() -> Session:
-    return Session()
+    session = Session()
+    data_path = session.get_config_variable("data_path")  # AWS_DATA_PATH, as botocore's own loader reads it
+    extra = [os.path.expanduser(os.path.expandvars(p)) for p in data_path.split(os.pathsep)] if data_path else []
+    session.register_component("data_loader", _ProjectLoader(extra_search_paths=extra))
+    return session
 
 
 @cache
