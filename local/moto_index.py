@@ -22,7 +22,7 @@ condition's start (or just past ExclusiveStartKey) in the query's direction, up 
 the Limit-th match, the first item past the range, or the 1 MB mark, exactly where moto's loop
 stops. Anything it cannot narrow exactly (legacy KeyConditions filters, multi-attribute keys, an
 ExclusiveStartKey from another partition) gets the partition whole, or the stock scan.
-tests/unit/test_moto_index.py runs random operations against stock and indexed moto side by side.
+tests/integration/test_moto_index.py runs random operations against stock and indexed moto side by side.
 """
 
 from __future__ import annotations
