@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import statistics
 import subprocess
@@ -132,13 +131,16 @@ def _start_stack(tmp: Path) -> LocalStack:
 
 
 def _errors(log: Path) -> str:
-    """The distinct error lines the stack logged (the last line of each traceback), counted."""
-    lines = Counter(
-        line.strip()[:160]
-        for line in log.read_text(errors="replace").splitlines()
-        if re.match(r"^[A-Za-z_.]*(Error|Exception|Timeout)\b", line.strip())
-    )
-    return "; ".join(f"{n} x `{line}`" for line, n in lines.most_common(3))
+    """The errors the stack's functions logged (Powertools JSON lines), counted by exception."""
+    names: Counter[str] = Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("{") and '"level":"ERROR"' in line:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = {}
+            names[record.get("exception_name") or record.get("message", "?")] += 1
+    return ", ".join(f"{n} x {name}" for name, n in names.most_common())
 
 
 def _stop_stack(stack: LocalStack) -> None:

@@ -148,8 +148,9 @@ def _page(handler: Any, event: dict[str, Any], meter: QueryMeter, repeats: int) 
     """Median time of one page, and what the page read and returned."""
     from tests.conftest import lambda_context
 
-    answer = handler(event, lambda_context())  # warm (and, the first time, builds moto's index)
-    assert answer["statusCode"] == 200, answer
+    for _ in range(3):  # warm (and, the first time, builds moto's index)
+        answer = handler(event, lambda_context())
+        assert answer["statusCode"] == 200, answer
     meter.reset()
     with examined() as walked:
         handler(event, lambda_context())
