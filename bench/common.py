@@ -31,14 +31,27 @@ def aws_environment() -> None:
 
 
 @contextmanager
+def preserved_environment() -> Iterator[None]:
+    """Put os.environ back as it was (aws_environment() and the local stack change it)."""
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextmanager
 def moto_with_resources() -> Iterator[None]:
     from lead_events.store.factory import reset_stores
     from local.atomic import serialize_in_process_dynamodb
+    from local.moto_index import index_moto_queries
     from local.stack import create_resources
     from local.template import load_stack
 
     aws_environment()
     serialize_in_process_dynamodb()
+    index_moto_queries()
     with mock_aws():
         reset_stores()
         create_resources(load_stack(ROOT / "template.yaml"))

@@ -61,10 +61,10 @@ def sample(function: str, name: str) -> dict[str, Any]:
 
 
 def main() -> int:
-    from bench import coldstart, dispatcher, trigger
+    from bench import coldstart, dispatcher, e2e, logs, trigger
 
     report = Report()
-    sections: list[Callable[[Report], None]] = [coldstart.run, trigger.run, dispatcher.run]
+    sections: list[Callable[[Report], None]] = [coldstart.run, trigger.run, dispatcher.run, logs.run, e2e.run]
     for section in sections:
         section(report)
     report.write()

@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 from local.atomic import AtomicMotoServer
 from local.gateway import Gateway
 from local.lambdas import FunctionPool
+from local.moto_index import index_moto_queries
 from local.sqs import QueuePoller
 from local.template import REGION, Stack, load_stack
 
@@ -92,6 +93,7 @@ def main() -> int:
     prepare_environment(stack, aws_url, api_url)
     pools = {logical_id: FunctionPool(function) for logical_id, function in stack.functions.items()}
 
+    index_moto_queries()  # the server's backends live in this process: Queries read pages, not tables
     moto = AtomicMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     try:
         api_server = make_server("127.0.0.1", api_port, Gateway(stack, pools), threaded=True)

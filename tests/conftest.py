@@ -13,6 +13,7 @@ from moto import mock_aws
 from lead_events.store.factory import reset_stores
 from local.atomic import serialize_in_process_dynamodb
 from local.lambdas import LambdaContext
+from local.moto_index import index_moto_queries
 from local.stack import create_resources
 from local.template import load_stack
 
@@ -56,8 +57,12 @@ def deploy(monkeypatch: pytest.MonkeyPatch) -> Deploy:
 
 @pytest.fixture
 def aws() -> Iterator[None]:
-    """moto in-process, with every table and queue of template.yaml created as the template defines them."""
+    """moto in-process, with every table and queue of template.yaml created as the template defines them.
+
+    Queries go through local/moto_index.py, as in the local stack and the benchmarks.
+    """
     serialize_in_process_dynamodb()
+    index_moto_queries()
     with mock_aws():
         create_resources(load_stack(ROOT / "template.yaml"))
         yield
