@@ -104,7 +104,8 @@ def _one_at_a_time(postback_url: str, event: str, clicks: list[str], receiver: A
     with requests.Session() as session:
         for click in clicks:
             sent = time.time()
-            session.get(postback_url, params={"event": event, "clickid": click}, timeout=60).raise_for_status()
+            answer = session.get(postback_url, params={"event": event, "clickid": click}, timeout=60)
+            assert answer.ok, f"{click}: {answer.status_code} {answer.text}"
             answered = time.time()
             while click not in receiver.at and time.time() - sent < 30:
                 time.sleep(0.005)
