@@ -9,7 +9,9 @@ handler. moto's own Query walks the whole table, so the pages are measured with 
 from __future__ import annotations
 
 import gc
+import itertools
 import json
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bench.common import moto_with_resources, preserved_environment
+from bench.common import ROOT, moto_with_resources, preserved_environment
 from bench.run import QUICK, Report, median, sample
 
 ORG = "bench-logs"
@@ -71,7 +73,7 @@ def _entry(n: int) -> dict[str, Any]:
     }
 
 
-def _fill(start: int, stop: int) -> float:
+def _fill(table: str, start: int, stop: int) -> float:
     """Write entries start..stop-1 into moto; seconds taken.
 
     Through the moto backend's put_item (the code BatchWriteItem runs for each item, index upkeep
@@ -92,7 +94,7 @@ def _fill(start: int, stop: int) -> float:
     try:
         for n in range(start, stop):
             put = store.entry_put(ORG, {k: v for k, v in _entry(n).items() if v is not None})["Put"]
-            backend.put_item(store.table, put["Item"])
+            backend.put_item(table, put["Item"])
     finally:
         LimitedSizeDict.__setitem__ = checked  # type: ignore[method-assign]
     return time.perf_counter() - began
@@ -180,30 +182,58 @@ def run(report: Report) -> None:
         gc.unfreeze()
 
 
+def _use_table(table: str) -> None:
+    """Point the logs handler's stores at `table` (the client, and the meter on it, stay)."""
+    from lead_events.config import settings
+    from lead_events.store.factory import log_listing, log_store
+
+    os.environ["LOGS_TABLE"] = table
+    for cached in (settings, log_store, log_listing):
+        cached.cache_clear()
+
+
 def _measure(report: Report) -> None:
     with preserved_environment(), moto_with_resources():
         from logs_api.app import lambda_handler
 
         from lead_events import aws
         from local.moto_index import stock_queries
+        from local.template import load_stack
 
         meter = QueryMeter(aws.dynamodb())
         indexed: dict[tuple[int, str], dict[str, Any]] = {}
         stock: dict[tuple[int, str], dict[str, Any]] = {}
-        fills, filled = [], 0
-        for size in SIZES:
-            fills.append(f"{size:,} in {_fill(filled, size):.1f} s")
-            # The table lives in this process's heap, so the cyclic GC's full passes grow with it: an
-            # artifact of emulating in-process (a Lambda's heap holds no table). Out of its sight.
-            gc.collect()
-            gc.freeze()
-            filled = size
-            for route, path in ROUTES:
-                event = _event(path, route)
-                indexed[size, route] = _page(lambda_handler, event, meter, REPEATS)
-                with stock_queries():
-                    stock[size, route] = _page(lambda_handler, event, meter, 3 if size > 10_000 else STOCK_REPEATS)
-                assert stock[size, route]["body"] == indexed[size, route]["body"], "the index changed a page"
+        # One table per size, side by side, so the sizes can be measured in turns: a burst of other
+        # work on a shared machine then slows every size alike instead of whichever ran during it.
+        spec = dict(next(t for t in load_stack(ROOT / "template.yaml").tables.values() if "logs" in t["TableName"]))
+        spec.pop("_ttl", None)
+        tables = {size: f"{spec['TableName']}-{size}" for size in SIZES}
+        fills = []
+        for size, table in tables.items():
+            aws.dynamodb().create_table(**(spec | {"TableName": table}))
+            fills.append(f"{size:,} in {_fill(table, 0, size):.1f} s")
+        # The tables live in this process's heap, so the cyclic GC's full passes grow with them: an
+        # artifact of emulating in-process (a Lambda's heap holds no table). Out of its sight.
+        gc.collect()
+        gc.freeze()
+        events = {route: _event(path, route) for route, path in ROUTES}
+        samples: dict[tuple[int, str], list[dict[str, Any]]] = {key: [] for key in itertools.product(SIZES, events)}
+        for _ in range(REPEATS):
+            for (size, route), taken in samples.items():
+                _use_table(tables[size])
+                taken.append(_page(lambda_handler, events[route], meter, 1))
+        for key, taken in samples.items():
+            indexed[key] = {
+                **taken[0],
+                "ms": median([t["ms"] for t in taken]),
+                "cpu": median([t["cpu"] for t in taken]),
+                "cpu_min": min(t["cpu"] for t in taken),
+            }
+        for (size, route), event in ((key, events[key[1]]) for key in samples):
+            _use_table(tables[size])
+            with stock_queries():
+                stock[size, route] = _page(lambda_handler, event, meter, 3 if size > 10_000 else STOCK_REPEATS)
+            assert stock[size, route]["body"] == indexed[size, route]["body"], "the index changed a page"
 
     rows = []
     for (size, route), page in indexed.items():
@@ -229,7 +259,8 @@ def _measure(report: Report) -> None:
         "Log queries as the table grows (moto with local/moto_index.py)",
         f"One page (limit 50) of `{ROUTES[0][0]}` and `{ROUTES[1][0]}` for {QUERY['from']}..{QUERY['to']} through "
         f"the logs_api handler, in-process; one organization's entries spread over Aug-Oct 2026 (3 events, 4 "
-        f"campaigns, 4 statuses), written through moto's put_item ({'; '.join(fills)}). Medians of {REPEATS}: wall "
+        f"campaigns, 4 statuses), written through moto's put_item ({'; '.join(fills)}). "
+        f"Medians of {REPEATS}, the sizes measured in turns (one table per size): wall "
         "time, and this process's CPU time (moto runs in it), which the ratio uses: other work on a shared machine "
         "moves even CPU time by tens of percent (identical calls here took 170-420 ms), so the minimum is shown "
         "too. Items read: the Queries' ScannedCount. Examined: the items moto's Query code looked at. Budget: "
