@@ -98,15 +98,20 @@ def _fire_all(postback_url: str, event: str, clicks: list[str]) -> dict[str, tup
         return dict(pool.map(fire, clicks))
 
 
-def _one_at_a_time(postback_url: str, event: str, clicks: list[str], receiver: Arrivals) -> list[tuple[float, float]]:
+def _one_at_a_time(
+    stack: LocalStack, event: str, clicks: list[str], receiver: Arrivals, refused: list[str]
+) -> list[tuple[float, float]]:
     """(answer, arrival) seconds of triggers sent one by one, each after the previous postback arrived."""
     timings = []
     with requests.Session() as session:
         for click in clicks:
             sent = time.time()
-            answer = session.get(postback_url, params={"event": event, "clickid": click}, timeout=60)
-            assert answer.ok, f"{click}: {answer.status_code} {answer.text}"
+            answer = session.get(stack.postback_url, params={"event": event, "clickid": click}, timeout=60)
             answered = time.time()
+            if not answer.ok:  # reported, with whether the lead can be found now
+                found = stack.request("GET", "/leads", params={"transaction_id": click}).status_code
+                refused.append(f"{click}: {answer.status_code} {answer.text} (GET /leads now: {found})")
+                continue
             while click not in receiver.at and time.time() - sent < 30:
                 time.sleep(0.005)
             timings.append((answered - sent, receiver.at.get(click, float("nan")) - sent))
@@ -178,7 +183,8 @@ def run(report: Report) -> None:
                     # that had been applied; the lead is there.
                     assert answer.status_code in (201, 409), answer.text
                     conflicts += answer.status_code == 409
-            unloaded = _one_at_a_time(stack.postback_url, event, alone, receiver)
+            refused: list[str] = []
+            unloaded = _one_at_a_time(stack, event, alone, receiver, refused)
             receiver.expected = ALONE + TRIGGERS
             fired = _fire_all(stack.postback_url, event, clicks)
             receiver.done.wait(120)
@@ -236,7 +242,7 @@ def run(report: Report) -> None:
         f"`python -m local` (started in {startup:.1f} s), one postback each to a local receiver that answers 200 at "
         f"once. Inbound answers: {answers}; {len(done)} postbacks arrived; {conflicts} lead registrations answered "
         f"409. Errors in the stack's log: {errors or 'none'}. Before them, {ALONE} triggers one at a time (the "
-        "unloaded latency). "
+        f"unloaded latency; refused: {'; '.join(refused) or 'none'}). "
         f"SQS: {pollers} pollers long-polling 1 s, batches of up to 10. Segments from wall-clock "
         "timestamps (the entry's `created_at`, the attempt's `at`), median and p95. Bounded by the emulator: every "
         "DynamoDB request is serialized in moto. "
