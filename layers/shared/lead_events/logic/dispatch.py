@@ -75,13 +75,6 @@ class Dispatcher:
     auto_disable_after: int = 0
     lease_seconds: float = 60
 
-    def deliver(self, message: dict[str, Any]) -> str:
-        """Handle one queue message (a batch of one); raises what made it fail."""
-        [result] = self.deliver_batch([message])
-        if isinstance(result, Exception):
-            raise result
-        return result
-
     def deliver_batch(self, messages: list[dict[str, Any]]) -> list[Result]:
         """Handle a batch of queue messages; one result per message, in order."""
         works: list[_Work | Exception] = []
