@@ -36,6 +36,8 @@ from moto.moto_server.threaded_moto_server import MotoRequestHandler, ThreadedMo
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
+from local.expressions import memoize_parsing
+
 _dynamodb_lock = threading.RLock()
 
 
@@ -150,6 +152,7 @@ class AtomicMotoServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
         cheap_transaction_rollback()
         fast_item_responses()
+        memoize_parsing()
         app = _serialized_wsgi(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
@@ -160,6 +163,7 @@ def serialize_in_process_dynamodb() -> None:
     """Make `mock_aws` apply each DynamoDB request whole (idempotent)."""
     cheap_transaction_rollback()
     fast_item_responses()
+    memoize_parsing()
     original = BotocoreStubber.process_request
     if getattr(original, "_serialized", False):
         return

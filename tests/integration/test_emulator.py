@@ -1,7 +1,8 @@
-"""The emulator's speed-ups (local/atomic.py) change nothing a client sees.
+"""The emulator's speed-ups (local/atomic.py, local/expressions.py) change nothing a client sees.
 
 Transactions back up only the items they touch: still all or nothing. Item operations are answered
-with json.dumps of moto's result: the same answers as moto's own serializer gives.
+with json.dumps of moto's result: the same answers as moto's own serializer gives. Condition
+expressions are lexed once per text and parsed once per request: the same verdicts as moto's parser.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto.core.responses import ActionContext, ActionResult
+from moto.dynamodb.comparisons import ConditionExpressionParser
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
 from lead_events.store.dynamo import from_item, to_item
 
@@ -128,3 +132,106 @@ def test_item_operations_answer_exactly_what_motos_serializer_answers(monkeypatc
     db.delete_item(TableName=TABLE, Key=key, ReturnValues="ALL_OLD")
     db.describe_table(TableName=TABLE)  # not an item operation: moto's serializer, unchanged
     assert set(compared) >= {"PutItem", "UpdateItem", "GetItem", "Query", "Scan", "BatchGetItem", "DeleteItem"}
+
+
+_CONDITIONS = [
+    "attribute_not_exists(pk)",
+    "version = :v",
+    "#d.#s IN (:a, :b) AND #d.n = :v AND (attribute_not_exists(#d.c) OR #d.c < :v)",
+    "NOT (begins_with(sk, :p) OR size(#d) > :v) AND n BETWEEN :v AND :w",
+    "contains(tags, :a) AND attribute_type(n, :t) AND n <> :w",
+]
+
+
+def _verdicts(item: Item, names: dict[str, str], values: dict[str, Any]) -> list[tuple[bool, list, list]]:
+    verdicts = []
+    for text in _CONDITIONS:
+        parser = ConditionExpressionParser(text, names, values)
+        verdicts.append((parser.parse().expr(item), parser.expr_attr_names_found, parser.expr_attr_values_found))
+    return verdicts
+
+
+def test_condition_parses_give_motos_own_verdicts_for_every_set_of_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = {"#d": "deliveries", "#s": "status"}
+    item = Item(
+        {"S": "P"},
+        {"S": "LOG#1"},
+        attrs=to_item({"pk": "P", "sk": "LOG#1", "n": 3, "tags": {"x"}, "deliveries": {"status": "queued", "n": 3}}),
+    )
+    value_sets = [
+        to_item({":a": "queued", ":b": "x", ":v": 3, ":w": 4, ":p": "LOG", ":t": "N"}),
+        to_item({":a": "y", ":b": "queued", ":v": 3, ":w": 3, ":p": "X", ":t": "S"}),
+        to_item({":a": "y", ":b": "z", ":v": 2, ":w": 9, ":p": "LOG#", ":t": "N"}),
+    ]
+    memoized = [_verdicts(item, names, values) for values in value_sets * 2]  # the second round from the caches
+    monkeypatch.setattr(ConditionExpressionParser, "parse", ConditionExpressionParser.parse.__wrapped__)
+    monkeypatch.setattr(
+        ConditionExpressionParser,
+        "_lex_condition_expression",
+        ConditionExpressionParser._lex_condition_expression.__wrapped__,
+    )
+    assert memoized == [_verdicts(item, names, values) for values in value_sets * 2]
+    assert {verdict for run in memoized for verdict, _, _ in run} == {True, False}
+
+
+def test_a_bad_condition_is_refused_every_time_it_is_sent() -> None:
+    db = boto3.client("dynamodb")
+    db.put_item(TableName=TABLE, Item=to_item({"pk": "A", "sk": "1", "n": 1}))
+    for _ in range(2):  # in-process moto lets its parser's error out: the same one both times, nothing kept
+        with pytest.raises(ValueError, match="Bad comparison"):
+            db.update_item(
+                TableName=TABLE,
+                Key=to_item({"pk": "A", "sk": "1"}),
+                UpdateExpression="SET n = :n",
+                ConditionExpression="n = = :n",
+                ExpressionAttributeValues=to_item({":n": 2}),
+            )
+    assert _item(db, TABLE, "A", "1") == {"pk": "A", "sk": "1", "n": 1}
+
+    def add_one_if_n_is(n: int) -> None:
+        db.update_item(
+            TableName=TABLE,
+            Key=to_item({"pk": "A", "sk": "1"}),
+            UpdateExpression="SET n = n + :one",
+            ConditionExpression="n = :n",
+            ExpressionAttributeValues=to_item({":n": n, ":one": 1}),
+        )
+
+    # The same text each time, with other values, or the same values on a changed item: each judged anew.
+    with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+        add_one_if_n_is(5)
+    add_one_if_n_is(1)
+    with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+        add_one_if_n_is(1)
+    add_one_if_n_is(2)
+    assert _item(db, TABLE, "A", "1") == {"pk": "A", "sk": "1", "n": 3}
+
+
+def _updated_twice(db: Any, pk: str) -> dict | None:
+    key = to_item({"pk": pk, "sk": "1"})
+    db.put_item(TableName=TABLE, Item=to_item({"pk": pk, "sk": "1", "m": {"a": 1}, "n": 1, "s": {"x"}}))
+    for value in (2, 3):  # the same text twice: the second time from the kept tree
+        db.update_item(
+            TableName=TABLE,
+            Key=key,
+            UpdateExpression="SET m.#k = :v, n = n + :v, l = list_append(if_not_exists(l, :e), :l) "
+            "REMOVE gone ADD s :s",
+            ExpressionAttributeNames={"#k": f"k{value}"},
+            ExpressionAttributeValues=to_item({":v": value, ":e": [], ":l": [value], ":s": {f"y{value}"}}),
+        )
+    return _item(db, TABLE, pk, "1")
+
+
+def test_update_expressions_parsed_once_apply_as_motos_own_parses_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    db = boto3.client("dynamodb")
+    kept = _updated_twice(db, "kept")
+    monkeypatch.setattr(UpdateExpressionParser, "make", classmethod(UpdateExpressionParser.make.__func__.__wrapped__))
+    assert _updated_twice(db, "stock") == kept | {"pk": "stock"}
+    assert kept == {
+        "pk": "kept",
+        "sk": "1",
+        "m": {"a": 1, "k2": 2, "k3": 3},
+        "n": 6,
+        "l": [2, 3],
+        "s": {"x", "y2", "y3"},
+    }
