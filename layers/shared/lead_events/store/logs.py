@@ -143,6 +143,8 @@ class LogStore:
         """Take several deliveries of one entry at once (delivery id, attempt number): the entry, or None.
 
         All or none: None when any of them is not due (see `claim`); the caller then claims them one by one.
+        A claim adds to the entry's version, like every write to its deliveries: the version the claim
+        returns is the one `record_attempts` expects.
         """
         names: dict[str, str] = {"#status": "status"}
         conditions, sets = [], []
@@ -151,6 +153,7 @@ class LogStore:
             ":now": round(now, 3),
             ":queued": "queued",
             ":retrying": "retrying",
+            ":one": 1,
         }
         for i, (delivery_id, attempt) in enumerate(attempts):
             names[f"#d{i}"] = delivery_id
@@ -164,7 +167,7 @@ class LogStore:
             answer = self.db.update_item(
                 TableName=self.table,
                 Key=self._entry_key(org_id, log_id),
-                UpdateExpression="SET " + ", ".join(sets),
+                UpdateExpression="SET " + ", ".join(sets) + " ADD version :one",
                 ConditionExpression=" AND ".join(f"({c})" for c in conditions),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_item(values),
@@ -227,8 +230,9 @@ class LogStore:
     def record_attempts(self, records: list[AttemptRecord], also: list[TransactWriteItemTypeDef]) -> bool:
         """A batch's attempts, their deliveries' new states and their entries' statuses in one transaction.
 
-        One update per entry, conditional on every delivery's attempt count and on the entry's
-        version, so the status written is the one all its deliveries imply. `also` joins the same
+        One update per entry, conditional on the entry's version (the one its claim returned), so
+        each delivery's attempt is the one claimed and the status written is the one all the
+        entry's deliveries imply. `also` joins the same
         transaction. False when it was cancelled (a duplicate, a stale claim, a concurrent change):
         nothing was written, and `record_attempt` one by one settles each case.
         """
@@ -253,23 +257,18 @@ class LogStore:
     def _entry_update(self, group: list[AttemptRecord]) -> TransactWriteItemTypeDef:
         entry = max((record.entry for record in group), key=lambda e: e["version"])
         deliveries = {d: dict(state) for d, state in entry["deliveries"].items()}
-        names: dict[str, str] = {}
-        values: dict[str, Any] = {":version": entry["version"], ":one": 1}
-        sets: list[str] = []
-        conditions = ["version = :version"]
-        for i, record in enumerate(group):
-            # The whole delivery is written (its request unchanged, its claim gone): one action each.
+        for record in group:
             delivery = deliveries[record.delivery_id]
             delivery.update(_delivery_changes(record))
             delivery.pop("claim_until", None)
-            names[f"#d{i}"] = record.delivery_id
-            values[f":d{i}"] = delivery
-            values[f":d{i}_previous"] = record.number - 1
-            sets.append(f"deliveries.#d{i} = :d{i}")
-            conditions.append(f"deliveries.#d{i}.attempts = :d{i}_previous")
-        names["#last_status_code"] = "last_status_code"
-        values[":last_status_code"] = group[-1].changes.get("last_status_code")
-        sets.append("#last_status_code = :last_status_code")
+        values: dict[str, Any] = {
+            ":version": entry["version"],
+            ":one": 1,
+            ":deliveries": deliveries,
+            ":last_status_code": group[-1].changes.get("last_status_code"),
+        }
+        sets = ["deliveries = :deliveries", "last_status_code = :last_status_code"]
+        names: dict[str, str] = {}
         status = entry_status(deliveries)
         if status != entry.get("status"):
             index_keys = keys.log_index_keys(
@@ -280,16 +279,21 @@ class LogStore:
                 names[f"#{field}"] = field
                 values[f":entry_{field}"] = value
                 sets.append(f"#{field} = :entry_{field}")
-        return {
+        update: TransactWriteItemTypeDef = {
             "Update": {
                 "TableName": self.table,
                 "Key": self._entry_key(group[0].org_id, group[0].log_id),
                 "UpdateExpression": f"SET {', '.join(sets)} ADD version :one",
-                "ConditionExpression": " AND ".join(conditions),
-                "ExpressionAttributeNames": names,
+                # Every write to the deliveries (claims included) adds to the version: unchanged, it means
+                # the entry is as the claim returned it, so the whole map can be written from it, with
+                # each delivery's attempt the one claimed (and any other delivery's claim kept).
+                "ConditionExpression": "version = :version",
                 "ExpressionAttributeValues": to_item(values),
             }
         }
+        if names:
+            update["Update"]["ExpressionAttributeNames"] = names
+        return update
 
     def requeue(self, org_id: str, log_id: str, delivery_ids: list[str]) -> None:
         """Put failed deliveries back to `queued` (conditional on their still being failed)."""
