@@ -38,18 +38,27 @@ class QueuePoller:
                     log.exception("polling %s failed", self.queue_name)
                     self.stopping.wait(1)
 
-    def poll_once(self, wait_seconds: int = 0) -> int:
-        """Receive one batch and hand it to the function; returns how many messages it held."""
+    def _receive(self, count: int, wait_seconds: int) -> list[dict[str, Any]]:
         answer = self.sqs.receive_message(
             QueueUrl=self.queue_url,
-            MaxNumberOfMessages=min(self.source.batch_size, 10),
+            MaxNumberOfMessages=count,
             WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        messages = answer.get("Messages", [])
+        return list(answer.get("Messages", []))
+
+    def poll_once(self, wait_seconds: int = 0) -> int:
+        """Receive one batch and hand it to the function; returns how many messages it held."""
+        messages = self._receive(min(self.source.batch_size, 10), wait_seconds)
         if not messages:
             return 0
+        # SQS hands out at most 10 at a time: while they come full, take more, up to BatchSize, at once.
+        while len(messages) < self.source.batch_size and len(messages) % 10 == 0:
+            more = self._receive(min(self.source.batch_size - len(messages), 10), 0)
+            messages += more
+            if not more:
+                break
         event = {"Records": [self._record(dict(m)) for m in messages]}
         try:
             result = self.pool.invoke(event)

@@ -78,7 +78,7 @@ def lambda_context(name: str = "test-function") -> LambdaContext:
         function_name=name,
         memory_limit_in_mb=512,
         invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
-        timeout_seconds=10,
+        timeout_seconds=30,
     )
 
 

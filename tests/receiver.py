@@ -25,6 +25,7 @@ class Receiver:
         self.requests: list[Received] = []
         self.scripts: dict[str, deque[tuple[int, str, dict[str, str]]]] = defaultdict(deque)
         self.delay = 0.0
+        self.holds: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         receiver = self
 
@@ -42,6 +43,8 @@ class Receiver:
                     status, text, headers = script.popleft() if script else (200, "OK", {})
                 if receiver.delay:
                     time.sleep(receiver.delay)
+                if route in receiver.holds:
+                    receiver.holds[route].wait(timeout=30)
                 data = text.encode()
                 self.send_response(status)
                 for name, value in headers.items():
@@ -70,6 +73,11 @@ class Receiver:
             else:
                 self.scripts[path].append(answer)  # type: ignore[arg-type]
 
+    def hold(self, path: str) -> threading.Event:
+        """Keep requests to `path` unanswered until the event returned is set."""
+        release = self.holds[path] = threading.Event()
+        return release
+
     def received(self, path: str | None = None) -> list[Received]:
         with self._lock:
             return [r for r in self.requests if path is None or r.path.split("?", 1)[0] == path]
@@ -84,6 +92,8 @@ class Receiver:
         raise AssertionError(f"expected {count} requests to {path or 'any path'}, got {len(self.received(path))}")
 
     def close(self) -> None:
+        for release in self.holds.values():
+            release.set()
         self.server.shutdown()
         self.server.server_close()
 

@@ -1,8 +1,9 @@
 """Dispatcher: fires a batch of queued postbacks concurrently and reports partial failures.
 
-The batch is handled as one (logic/dispatch.py: claims and requests in parallel, the outcomes
-written in one transaction), so Powertools' per-record BatchProcessor does not fit; the answer is
-the same partial-failure response (`ReportBatchItemFailures`): a failed message comes back alone.
+The batch is handled as one (logic/dispatch.py: its entries and their requests in parallel, each
+entry's outcomes written in one transaction), so Powertools' per-record BatchProcessor does not
+fit; the answer is the same partial-failure response (`ReportBatchItemFailures`): a failed message
+comes back alone.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, l
         except (KeyError, TypeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
             messages.append(exc)
     valid = [m for m in messages if isinstance(m, dict)]
-    results = iter(dispatcher().deliver_batch(valid))
+    results = iter(dispatcher().deliver_batch(valid, context.get_remaining_time_in_millis() / 1000))
     failures = []
     for record, message in zip(records, messages, strict=True):
         result = message if isinstance(message, Exception) else next(results)

@@ -1,8 +1,14 @@
-"""A batch is recorded in one transaction; when that is cancelled, each delivery is recorded on its own."""
+"""A batch's entries go through side by side, each recorded in one transaction as soon as it is answered.
+
+When an entry's transaction is cancelled, each delivery is recorded on its own. A slow receiver
+holds up only its own entry; entries there is no time left for go back to the queue untouched.
+"""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from typing import Any
 
 import boto3
@@ -10,7 +16,7 @@ import pytest
 
 from lead_events.store.dynamo import to_item
 from lead_events.store.logs import LogStore
-from tests.conftest import Deploy
+from tests.conftest import Deploy, lambda_context
 from tests.integration.conftest import Org, dispatch, drain_queue
 from tests.receiver import Receiver
 
@@ -74,3 +80,51 @@ def test_a_concurrent_change_cancels_the_transaction_and_each_delivery_is_record
     assert cancelled == [True]
     assert _outcomes(org, log_id) == ("failed", EXPECTED)
     assert [len(receiver.received(p)) for p in ("/ok", "/bad", "/busy")] == [1, 1, 1]
+
+
+def _wait_for_status(org: Org, log_id: str, status: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while org.logs("GET", f"/logs/{log_id}")[1]["status"] != status:
+        assert time.monotonic() < deadline, f"{log_id} never became {status}"
+        time.sleep(0.05)
+
+
+def test_a_slow_receiver_holds_up_only_its_own_entry(org: Org, receiver: Receiver) -> None:
+    for event, path in (("sale", "/ok"), ("call", "/slow")):
+        assert org.config("POST", "/events", body={"name": event, "multi_trigger": True})[0] == 201
+        assert org.config("POST", f"/events/{event}/postbacks", body={"url": receiver.url + path})[0] == 201
+    assert org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})[0] == 201
+    slow = org.triggers("POST", "/triggers", body={"event": "call", "lead_id": "L1"})[1]["log_id"]
+    fast = [org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})[1]["log_id"] for _ in range(5)]
+    release = receiver.hold("/slow")
+    answers: list[dict[str, Any]] = []
+    batch = threading.Thread(target=lambda: answers.append(dispatch(drain_queue())))
+    batch.start()
+    try:
+        receiver.wait_for(1, "/slow")
+        receiver.wait_for(5, "/ok")
+        for log_id in fast:  # recorded while the slow request is still waiting for its answer
+            _wait_for_status(org, log_id, "delivered")
+        assert batch.is_alive()
+        assert org.logs("GET", f"/logs/{slow}")[1]["status"] == "queued"
+    finally:
+        release.set()
+        batch.join(timeout=30)
+    assert answers == [{"batchItemFailures": []}]
+    assert org.logs("GET", f"/logs/{slow}")[1]["status"] == "delivered"
+
+
+def test_entries_there_is_no_time_left_for_go_back_to_the_queue_untouched(org: Org, receiver: Receiver) -> None:
+    from dispatcher.app import lambda_handler
+
+    log_id = _three_postbacks(org, receiver)
+    records = drain_queue()
+    context = lambda_context("dispatcher")
+    context.timeout_seconds = 0  # the invocation's time is up before any entry starts
+    assert lambda_handler({"Records": records}, context) == {"batchItemFailures": []}
+    assert receiver.received() == []
+    assert _outcomes(org, log_id) == (
+        "queued",
+        {"ok": ("queued", None, 0), "bad": ("queued", None, 0), "busy": ("queued", None, 0)},
+    )
+    assert sorted(r["body"] for r in drain_queue()) == sorted(r["body"] for r in records)

@@ -1,23 +1,28 @@
-"""Delivering a batch of queued postbacks: claim each, fire them all at once, record them together.
+"""Delivering a batch of queued postbacks: each entry's deliveries claimed, fired and recorded together.
 
-The deliveries are claimed with conditional writes (those of one entry in one write) and fired on
-the shared HTTP session, all of the batch's deliveries concurrently. Their attempts and new
-states are then written in one transaction (store/logs.py `record_attempts`); when that is
-cancelled (a duplicate or stale message, a concurrent change to the same entry) each is recorded
-on its own, where every write is conditional as well. So a duplicate or stale SQS message never
-fires a delivery that has succeeded, and never repeats an attempt that was recorded.
+The batch's entries go through at once, at most POOL_SIZE at a time, and their requests share the
+pooled HTTP session, at most POOL_SIZE at a time: a slow receiver holds one slot, never the batch,
+and an entry is recorded as soon as its own requests are answered. An entry's deliveries are
+claimed in one conditional write and recorded in one transaction (store/logs.py
+`record_attempts`); when that is cancelled (a duplicate or stale message, a concurrent change to
+the entry) each is recorded on its own, where every write is conditional as well. So a duplicate
+or stale SQS message never fires a delivery that has succeeded, and never repeats an attempt that
+was recorded.
+
+An entry is not started once too little of the invocation's time is left for a request and its
+record: its messages go back to the queue (not counted as a failure) and the batch ends in time.
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from lead_events.errors import NotFound
-from lead_events.http.client import POOL_SIZE, Outcome, send
+from lead_events.http.client import CONNECT_TIMEOUT, POOL_SIZE, READ_TIMEOUT, Outcome, send
 from lead_events.logic.retry import is_retryable, next_delay
 from lead_events.logic.signing import signature_headers
 from lead_events.observability import logger
@@ -28,8 +33,13 @@ from lead_events.store.queue import DeliveryQueue
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
-# The threads live as long as the container, so a warm dispatcher starts none; one per pooled connection.
+# The threads live as long as the container, so a warm dispatcher starts none: one per pooled
+# connection for the requests, and as many for the entries (claim, wait for the requests, record).
 _pool = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="delivery")
+_entries = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="entry")
+
+# An entry starts only while this much of the invocation is left: its longest request, and its record.
+RESERVE_SECONDS = CONNECT_TIMEOUT + READ_TIMEOUT + 2
 
 Result = str | Exception  # what was done (deferred, skipped, delivered, retrying, failed), or why it could not be
 
@@ -75,8 +85,12 @@ class Dispatcher:
     auto_disable_after: int = 0
     lease_seconds: float = 60
 
-    def deliver_batch(self, messages: list[dict[str, Any]]) -> list[Result]:
-        """Handle a batch of queue messages; one result per message, in order."""
+    def deliver_batch(self, messages: list[dict[str, Any]], seconds_left: float | None = None) -> list[Result]:
+        """Handle a batch of queue messages; one result per message, in order.
+
+        `seconds_left`: the invocation's remaining time. No entry starts after the later of the
+        moment that leaves RESERVE_SECONDS and half of it; those messages are re-queued.
+        """
         works: list[_Work | Exception] = []
         for message in messages:
             try:
@@ -89,13 +103,41 @@ class Dispatcher:
         for w in live:
             if w.result is None:
                 due.setdefault((w.org_id, w.log_id), []).append(w)
-        list(_pool.map(self._claim, due.values()))
-        claimed = [w for works_of_entry in due.values() for w in works_of_entry if w.entry is not None]
-        list(_pool.map(self._fire_one, claimed))
-        fired = [w for w in claimed if w.result is None and w.record is not None]
-        self._record(fired)
-        self._schedule_retries([w for w in fired if w.delay is not None and not isinstance(w.result, Exception)])
+        deadline = None
+        if seconds_left is not None:
+            deadline = time.monotonic() + max(seconds_left - RESERVE_SECONDS, seconds_left / 2)
+        wait([_entries.submit(self._deliver_entry, entry_works, deadline) for entry_works in due.values()])
+        self._requeue_late([w for w in live if w.result == "late"])
+        fired = [w for w in live if w.record is not None and not isinstance(w.result, Exception)]
+        self._schedule_retries([w for w in fired if w.delay is not None])
         return [w if isinstance(w, Exception) else w.result or "skipped" for w in works]
+
+    def _deliver_entry(self, works: list[_Work], deadline: float | None) -> None:
+        """One entry's deliveries of the batch: claim, fire, record. Never raises: each work gets its result."""
+        if deadline is not None and time.monotonic() > deadline:
+            for w in works:
+                w.result = "late"
+            return
+        try:
+            self._claim(works)
+            claimed = [w for w in works if w.entry is not None]
+            wait([_pool.submit(self._fire_one, w) for w in claimed])
+            self._record([w for w in claimed if w.result is None and w.record is not None])
+        except Exception as exc:  # not expected: each step catches its own; these messages come back
+            logger.exception("Could not deliver an entry", extra={"log_id": works[0].log_id})
+            for w in works:
+                if w.result is None:
+                    w.result = exc
+
+    def _requeue_late(self, works: list[_Work]) -> None:
+        """Entries there was no time left for: their messages go back to the queue as they were."""
+        if not works:
+            return
+        unqueued = self.queue.send_delayed([(w.message, 0) for w in works])
+        for w in works:
+            # SQS hands back a message that could not be re-queued; it comes back after its visibility timeout.
+            late = w.message in unqueued
+            w.result = RuntimeError("could not re-queue a delivery there was no time for") if late else "requeued"
 
     def _defer_early(self, works: list[_Work]) -> None:
         """SQS delays at most 15 minutes: wait out the rest of a longer backoff in further hops."""
@@ -183,7 +225,9 @@ class Dispatcher:
         try:
             together = self.logs.record_attempts([w.record for w in works if w.record], list(resets.values()))
         except Exception:
-            logger.warning("Could not record the batch in one transaction; recording one by one", exc_info=True)
+            logger.warning(
+                "Could not record the entry's attempts in one transaction; recording one by one", exc_info=True
+            )
             together = False
         for w in works:
             assert w.record is not None
