@@ -180,7 +180,8 @@ def run(report: Report) -> None:
                     alone + clicks,
                 ):
                     # 409: the handler's DynamoDB client timed out on a slow moto and retried a write
-                    # that had been applied; the lead is there.
+                    # that had been applied; the lead is there. (Until local/lambdas.py isolated
+                    # invocations, a 409 could also be a registration handed another one's body.)
                     assert answer.status_code in (201, 409), answer.text
                     conflicts += answer.status_code == 409
             refused: list[str] = []

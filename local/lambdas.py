@@ -2,6 +2,13 @@
 
 Each function gets a pool of instances; an instance is the handler module loaded afresh (its own
 globals, its own resolver), serves one invocation at a time, and is kept warm for the next one.
+
+Libraries are shared by every instance of every function (one process), and Powertools' event handler
+keeps the invocation's event and context on a class: `resolve` sets `BaseRouter.current_event`, and
+every resolver reads its request from there. On Lambda that is one invocation per process; here two
+concurrent invocations would read each other's request (a lead registered with another request's body,
+a route answering for another organization). `isolate_invocations` makes that state per thread: an
+invocation runs on one thread from start to end.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import sys
 import threading
 import time
 import uuid
+from abc import ABCMeta
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +27,40 @@ from typing import Any
 from local.template import Function
 
 _instance_ids = itertools.count(1)
+
+
+class _PerThread:
+    """An attribute whose value is the current thread's own (AttributeError until this thread sets it)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.values = threading.local()
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        try:
+            return self.values.value
+        except AttributeError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, instance: object, value: Any) -> None:
+        self.values.value = value
+
+
+def isolate_invocations() -> None:
+    """Make Powertools' `BaseRouter.current_event` and `.lambda_context` per thread (idempotent).
+
+    Reads through a resolver (`app.current_event`) find the descriptors in BaseRouter's namespace;
+    `BaseRouter.current_event = ...` is an assignment on the class, which only its metaclass can
+    intercept: BaseRouter gets a subclass of ABCMeta carrying the same descriptors.
+    """
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    if isinstance(type(BaseRouter).__dict__.get("current_event"), _PerThread):
+        return
+    attributes = {name: _PerThread(name) for name in ("current_event", "lambda_context")}
+    for name, descriptor in attributes.items():
+        setattr(BaseRouter, name, descriptor)  # before the metaclass below takes over class assignments
+    BaseRouter.__class__ = type("PerThreadRouterMeta", (ABCMeta,), dict(attributes))  # type: ignore[method-assign]
 
 
 @dataclass
@@ -43,6 +85,7 @@ class FunctionPool:
     """Warm instances of one function; a new instance (a cold start) only when all are busy."""
 
     def __init__(self, function: Function, max_instances: int = 16) -> None:
+        isolate_invocations()
         self.function = function
         self._idle: list[Callable[..., Any]] = []
         self._lock = threading.Lock()
