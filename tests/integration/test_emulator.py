@@ -15,10 +15,11 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.core.responses import ActionContext, ActionResult
 from moto.dynamodb.comparisons import ConditionExpressionParser
-from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
 from lead_events.store.dynamo import from_item, to_item
+from local.atomic import MOTO_WIRE
 
 pytestmark = pytest.mark.usefixtures("aws")
 TABLE = "lead-events-dev-config"
@@ -86,6 +87,28 @@ def test_a_transaction_whose_conditions_hold_applies_every_write() -> None:
     )
     assert _item(db, TABLE, "B", "1") == {"pk": "B", "sk": "1"}
     assert _item(db, TABLE, "A", "1") == {"pk": "A", "sk": "1", "n": 2}
+
+
+def test_items_turn_into_wire_format_exactly_as_moto_turns_them() -> None:
+    value = to_item(
+        {
+            "m": {"s": "x", "n": 1, "b": b"\x00\xff", "l": [1, "a", None, True, {"deep": [b"\x01"]}], "e": {}},
+            "ss": {"a", "b"},
+            "ns": {1, 2},
+            "bs": {b"\x02", b"\x03"},
+            "l": [[], {"k": {"ss": {"z"}}}],
+        }
+    )
+    for attribute in value.values():
+        typed = DynamoType(attribute)
+        assert typed.to_regular_json() == MOTO_WIRE(typed)
+        assert typed.to_regular_json() is not MOTO_WIRE(typed)
+    nested = DynamoType(value["m"])
+    before = MOTO_WIRE(nested)
+    answer = nested.to_regular_json()
+    answer["M"]["l"]["L"].clear()  # a copy: the item keeps its value
+    answer["M"]["s"]["S"] = "changed"
+    assert MOTO_WIRE(nested) == nested.to_regular_json() == before
 
 
 def test_item_operations_answer_exactly_what_motos_serializer_answers(monkeypatch: pytest.MonkeyPatch) -> None:
