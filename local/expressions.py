@@ -8,7 +8,8 @@ and values, so `memoize_parsing` keeps:
 - each condition's tokens, by its text (the dispatcher's and the trigger's expressions have the
   same text every time: only the placeholders' values change);
 - the last few condition parses whole, by text, names and values (a request's repeats are one);
-- each update expression's syntax tree, by its text: moto validates and applies a copy of it.
+- each update expression's syntax tree, by its text: moto validates and applies a copy of it;
+- each validation step's table of node kinds, once per step (moto built it again for every node).
 
 A condition's parse is a tree of comparison objects that evaluating it does not change, so one
 tree serves every caller. The results are the ones moto's own parsers give
@@ -24,6 +25,7 @@ from collections import OrderedDict, deque
 from typing import Any
 
 from moto.dynamodb.comparisons import ConditionExpressionParser
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 
 _PARSES_KEPT = 64
@@ -41,10 +43,33 @@ def _kept(texts: dict[str, Any], text: str, make: Any) -> Any:
     return known
 
 
+def _handlers(step: DepthFirstTraverser) -> dict[type, Any]:
+    handlers = step.__dict__.get("_handlers")
+    if handlers is None:
+        handlers = step.__dict__["_handlers"] = step._processing_map()  # node kind -> the step's method
+    return handlers
+
+
+def _kinds(step: DepthFirstTraverser) -> tuple[type, ...]:
+    kinds = step.__dict__.get("_kinds")
+    if kinds is None:
+        kinds = step.__dict__["_kinds"] = tuple(_handlers(step))
+    return kinds
+
+
+def _process(step: DepthFirstTraverser, node: Any) -> Any:
+    for kind, handle in _handlers(step).items():
+        if isinstance(node, kind):
+            return handle(node)
+    return None
+
+
 def memoize_parsing() -> None:
     """Patch moto's expression parsers as the module docstring says (idempotent)."""
     if getattr(ConditionExpressionParser.parse, "_memoized", False):
         return
+    DepthFirstTraverser.nodes_to_be_processed = _kinds
+    DepthFirstTraverser.process = _process
     make_tree = UpdateExpressionParser.make.__func__
     trees: dict[str, Any] = {}
 
