@@ -128,3 +128,46 @@ def test_entries_there_is_no_time_left_for_go_back_to_the_queue_untouched(org: O
         {"ok": ("queued", None, 0), "bad": ("queued", None, 0), "busy": ("queued", None, 0)},
     )
     assert sorted(r["body"] for r in drain_queue()) == sorted(r["body"] for r in records)
+
+
+def _config_writes() -> list[str]:
+    """Record the operations that write the configuration table through the store's DynamoDB client."""
+    from lead_events.aws import dynamodb
+
+    writes: list[str] = []
+
+    def note(params: dict[str, Any], model: Any, **_: Any) -> None:
+        text = json.dumps(params)
+        if model.name != "GetItem" and "config" in text and "POSTBACK#" in text:
+            writes.append(model.name)
+
+    dynamodb().meta.events.register("provide-client-params.dynamodb.*", note)
+    return writes
+
+
+def test_a_success_writes_its_postback_only_when_it_can_end_a_run_of_failures(org: Org, receiver: Receiver) -> None:
+    assert org.config("POST", "/events", body={"name": "sale", "multi_trigger": True})[0] == 201
+    _, postback = org.config("POST", "/events/sale/postbacks", body={"url": receiver.url + "/p"})
+    assert org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})[0] == 201
+    writes = _config_writes()
+
+    def trigger() -> list[dict[str, Any]]:
+        assert org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})[0] == 202
+        return drain_queue()
+
+    def failures() -> int:
+        return int(org.config("GET", f"/events/sale/postbacks/{postback['id']}")[1]["consecutive_failures"])
+
+    assert dispatch(trigger()) == {"batchItemFailures": []}  # delivered: nothing to reset, nothing written
+    assert (failures(), writes) == (0, [])
+
+    early = trigger()  # rendered while the postback is not failing
+    receiver.answer("/p", 404)
+    dispatch(trigger())  # a failure for good begins a run
+    assert failures() == 1
+    dispatch(early)  # delivered, but it was triggered before the run began: the run goes on
+    assert failures() == 1
+    writes.clear()
+    dispatch(trigger())  # triggered during the run: its success ends it
+    assert failures() == 0
+    assert writes == ["TransactWriteItems"]

@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lead_events.errors import NotFound
 from lead_events.http.client import CONNECT_TIMEOUT, POOL_SIZE, READ_TIMEOUT, Outcome, send
@@ -29,9 +29,6 @@ from lead_events.observability import logger
 from lead_events.store.logs import AttemptRecord, LogStore
 from lead_events.store.postbacks import PostbackStore
 from lead_events.store.queue import DeliveryQueue
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 # The threads live as long as the container, so a warm dispatcher starts none: one per pooled
 # connection for the requests, and as many for the entries (claim, wait for the requests, record).
@@ -216,14 +213,16 @@ class Dispatcher:
     def _record(self, works: list[_Work]) -> None:
         if not works:
             return
-        resets: dict[tuple[str, str, str], TransactWriteItemTypeDef] = {}
-        for w in works:
-            delivery = w.delivery
-            if w.record and w.record.changes["status"] == "delivered" and self._tracked(delivery):
-                key = (w.org_id, delivery["event"], delivery["postback_id"])
-                resets[key] = self.postbacks.success_update(*key)
+        # One entry's works: one organization.
+        resets = {
+            (w.delivery["event"], w.delivery["postback_id"])
+            for w in works
+            if w.record and w.record.changes["status"] == "delivered" and self._ends_a_run(w)
+        }
         try:
-            together = self.logs.record_attempts([w.record for w in works if w.record], list(resets.values()))
+            together = self.logs.record_attempts(
+                [w.record for w in works if w.record], self.postbacks.success_updates(works[0].org_id, sorted(resets))
+            )
         except Exception:
             logger.warning(
                 "Could not record the entry's attempts in one transaction; recording one by one", exc_info=True
@@ -244,12 +243,22 @@ class Dispatcher:
     def _tracked(delivery: dict[str, Any]) -> bool:
         return delivery.get("kind") == "event" and bool(delivery.get("postback_id"))
 
+    def _ends_a_run(self, work: _Work) -> bool:
+        """Whether this delivery's success may end its postback's run of failures (and so must write it).
+
+        A first attempt only if its postback was failing when the trigger rendered it: a run that
+        began after that is ended by the next success of a delivery triggered since, or of any retry
+        or redelivery (an entry rendered before this field existed counts as failing).
+        """
+        delivery = work.delivery
+        return self._tracked(delivery) and (work.attempt > 1 or bool(delivery.get("failing", True)))
+
     def _track_postback(self, work: _Work, reset_done: bool) -> None:
         """Keep the event postback's run of failures; it disables itself after `auto_disable_after`."""
         delivery, status = work.delivery, work.record.changes["status"] if work.record else None
         if not self._tracked(delivery):
             return
-        if status == "delivered" and not reset_done:
+        if status == "delivered" and not reset_done and self._ends_a_run(work):
             self.postbacks.note_success(work.org_id, delivery["event"], delivery["postback_id"])
         elif status == "failed":
             self.postbacks.note_final_failure(

@@ -223,6 +223,10 @@ def render_delivery(postback: dict[str, Any], values: dict[str, str], kind: str 
         "body": body,
         "success_match": postback.get("success_match"),
         "signed": bool(postback.get("signing_secret")),
+        # Whether the postback was in a run of failures when this was rendered: only then does the
+        # first attempt's success have a run to end (logic/dispatch.py), so a success does not write
+        # the postback's item every time.
+        "failing": bool(int(postback.get("consecutive_failures") or 0)),
         "status": "queued",
         "attempts": 0,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -130,6 +132,8 @@ class PostbackStore:
                 return False  # the postback was deleted meanwhile
             raise
         failures = int(answer["Attributes"]["consecutive_failures"]["N"])
+        if failures == 1:  # a run begins: new triggers mark their deliveries `failing` (logic/triggers.py)
+            self._bump_version(org_id)
         if threshold <= 0 or failures < threshold:
             return False
         reason = f"Disabled automatically after {failures} deliveries in a row failed for good."
@@ -152,20 +156,32 @@ class PostbackStore:
             return False  # disabled already
         return True
 
-    def success_update(self, org_id: str, event: str, postback_id: str) -> TransactWriteItemTypeDef:
-        """The transaction item that ends the postback's run of failures (cancels if it was deleted)."""
-        return {
-            "Update": {
-                "TableName": self._config.table,
-                "Key": self._key(org_id, event, postback_id),
-                "UpdateExpression": "SET consecutive_failures = :zero",
-                "ConditionExpression": "attribute_exists(pk)",
-                "ExpressionAttributeValues": to_item({":zero": 0}),
+    def _bump_version(self, org_id: str) -> None:
+        self._config.db.update_item(**self._config.version_bump(org_id)["Update"])
+
+    def success_updates(
+        self, org_id: str, postbacks: Sequence[tuple[str, str]]
+    ) -> builtins.list[TransactWriteItemTypeDef]:
+        """The transaction items that end these postbacks' runs of failures (each cancels if it was deleted).
+
+        With the configuration version bump, so that new triggers stop marking deliveries `failing`.
+        """
+        updates: builtins.list[TransactWriteItemTypeDef] = [
+            {
+                "Update": {
+                    "TableName": self._config.table,
+                    "Key": self._key(org_id, event, postback_id),
+                    "UpdateExpression": "SET consecutive_failures = :zero",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": to_item({":zero": 0}),
+                }
             }
-        }
+            for event, postback_id in postbacks
+        ]
+        return [*updates, self._config.version_bump(org_id)] if updates else []
 
     def note_success(self, org_id: str, event: str, postback_id: str) -> None:
-        """A delivered request ends a run of failures."""
+        """A delivered request ends a run of failures (if there is one)."""
         try:
             self._config.db.update_item(
                 TableName=self._config.table,
@@ -177,3 +193,5 @@ class PostbackStore:
         except ClientError as exc:
             if not is_condition_failure(exc):
                 raise
+            return
+        self._bump_version(org_id)
