@@ -237,6 +237,9 @@ def run(report: Report) -> None:
         ["inbound GET -> its answer", ms(inbound, 0.5), ms(inbound, 0.95), f"{rate_in:.1f} answers/s"],
     ] + [[f"  {name}", ms(values, 0.5), ms(values, 0.95), ""] for name, values in segments.items()]
     pollers = os.environ.get("LOCAL_SQS_POLLERS", "2")
+    from local.template import load_stack
+
+    [batch_size] = [q.batch_size for q in load_stack(ROOT / "template.yaml").queue_sources]
     report.table(
         "Local stack end to end (informative)",
         f"{TRIGGERS} inbound `GET /postback/{{token}}?event=sale&clickid=...` at concurrency {CONCURRENCY} against "
@@ -244,7 +247,8 @@ def run(report: Report) -> None:
         f"once. Inbound answers: {answers}; {len(done)} postbacks arrived; {conflicts} lead registrations answered "
         f"409. Errors in the stack's log: {errors or 'none'}. Before them, {ALONE} triggers one at a time (the "
         f"unloaded latency; refused: {'; '.join(refused) or 'none'}). "
-        f"SQS: {pollers} pollers long-polling 1 s, batches of up to 10. Segments from wall-clock "
+        f"SQS: {pollers} pollers long-polling 1 s, batches of up to the template's BatchSize ({batch_size}; what is "
+        "waiting when a poll returns, no batching window). Segments from wall-clock "
         "timestamps (the entry's `created_at`, the attempt's `at`), median and p95. Bounded by the emulator: every "
         "DynamoDB request is serialized in moto. "
         f"Mean end to end: {statistics.fmean(total) * 1000 if total else 0:.0f} ms.",
