@@ -46,7 +46,7 @@ class QueuePoller:
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        return list(answer.get("Messages", []))
+        return [dict(m) for m in answer.get("Messages", [])]
 
     def poll_once(self, wait_seconds: int = 0) -> int:
         """Receive one batch and hand it to the function; returns how many messages it held."""
