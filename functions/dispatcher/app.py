@@ -7,6 +7,12 @@ the same partial-failure response (`ReportBatchItemFailures`): a failed message 
 
 from __future__ import annotations
 
+import gc
+
+# Cold start: no garbage collection while the modules below load (~35 ms of ~500); what they make lives
+# as long as the container, so at the end of this module it is frozen out of later collections.
+gc.disable()
+
 import json
 from typing import Any
 
@@ -47,3 +53,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, l
         else:
             logger.info("Delivery handled", extra={"message_id": record.get("messageId"), "outcome": result})
     return {"batchItemFailures": failures}
+
+
+gc.freeze()
+gc.enable()
