@@ -12,10 +12,10 @@ SAM_VENV := .venv-sam
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install local test lint format typecheck pytest build validate org openapi bench clean
+.PHONY: help install local test lint format typecheck pytest build validate org openapi botocore-data bench clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
 	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -63,6 +63,9 @@ org: $(VENV)/.installed ## Create an organization: make org NAME=<name> (the loc
 
 openapi: $(VENV)/.installed ## Regenerate the OpenAPI document served by the docs function (after changing routes)
 	PYTHONPATH=layers/shared:functions $(PY) -m api_docs.generate
+
+botocore-data: $(VENV)/.installed ## Regenerate the trimmed botocore data the clients load (after upgrading botocore)
+	PYTHONPATH=layers/shared $(PY) -m lead_events.trim_botocore_data
 
 bench: $(VENV)/.installed ## Run the benchmarks (bench/) and write bench/results.md
 	PYTHONPATH=.:layers/shared:functions $(PY) -m bench.run

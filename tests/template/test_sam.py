@@ -63,6 +63,13 @@ def test_sam_build_output_imports_every_handler_with_only_the_built_layer(tmp_pa
     layer_dir = build_dir / "SharedLayer" / "python"
     assert (layer_dir / "lead_events" / "__init__.py").exists()
     assert (layer_dir / "aws_lambda_powertools").is_dir()
+    # The clients read the trimmed botocore data only with the botocore version it was made from.
+    (botocore_dist,) = layer_dir.glob("botocore-*.dist-info")
+    trimmed_from = (layer_dir / "lead_events" / "botocore_data" / "botocore-version").read_text().strip()
+    assert botocore_dist.name == f"botocore-{trimmed_from}.dist-info", (
+        f"The layer gets {botocore_dist.name}, the trimmed data is from botocore {trimmed_from}: install the "
+        "layer's botocore in .venv and run `make botocore-data` (or pin botocore in layers/shared/requirements.txt)."
+    )
     for logical_id, resource in built["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+import botocore
 from botocore.config import Config
 from botocore.loaders import Loader
 from botocore.session import Session
@@ -27,6 +29,8 @@ _CONFIG = Config(
 
 
 SERVICES = ("dynamodb", "sqs")
+# botocore's endpoints and the SERVICES' models, trimmed (lead_events/trim_botocore_data.py: `make botocore-data`).
+TRIMMED_DATA = Path(__file__).resolve().parent / "botocore_data"
 
 
 class _ProjectLoader(Loader):
@@ -34,11 +38,31 @@ class _ProjectLoader(Loader):
 
     Before loading a model, botocore lists every service it has data for (~900 directory reads and
     ~2,700 file checks, ~30 ms of each cold start) to say "unknown service" for a typo; here only
-    SERVICES are looked for. Models are found and loaded exactly as botocore does.
+    SERVICES are looked for. And the trimmed copy of the endpoints and models is found before
+    botocore's own (~50 ms less parsing), when it was made from the installed botocore version;
+    it counts as botocore's own data, as the full files would.
     """
+
+    def __init__(self, extra_search_paths: list[str]) -> None:
+        self._trimmed = str(TRIMMED_DATA) if _trimmed_data_is_current() else None
+        # botocore's order (AWS_DATA_PATH, ~/.aws/models, its own data), the copy right before its own.
+        paths = [*extra_search_paths, self.CUSTOMER_DATA_PATH, *filter(None, [self._trimmed]), self.BUILTIN_DATA_PATH]
+        super().__init__(extra_search_paths=paths, include_default_search_paths=False)
 
     def list_available_services(self, type_name: str) -> list[str]:
         return [name for name in SERVICES if self.list_api_versions(name, type_name)]
+
+    def is_builtin_path(self, path: str) -> bool:
+        # botocore hands the endpoint rules the legacy endpoint when endpoints.json is not its own.
+        trimmed = self._trimmed is not None and os.path.commonpath([self._trimmed, path]) == self._trimmed
+        return trimmed or super().is_builtin_path(path)
+
+
+def _trimmed_data_is_current() -> bool:
+    try:
+        return (TRIMMED_DATA / "botocore-version").read_text().strip() == botocore.__version__
+    except OSError:
+        return False
 
 
 @cache

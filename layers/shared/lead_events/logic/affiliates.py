@@ -6,8 +6,8 @@ import re
 
 from lead_events.errors import Unprocessable
 from lead_events.logic.dates import utc_now
+from lead_events.logic.deliveries import affiliate_postback
 from lead_events.logic.postbacks import TestResult, check_postback_target, fire_test
-from lead_events.logic.triggers import affiliate_postback
 from lead_events.models.affiliates import Affiliate, AffiliatePut
 from lead_events.models.leads import ID_PATTERN
 from lead_events.store.affiliates import AffiliateNotFound, AffiliateStore

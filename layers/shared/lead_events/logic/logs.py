@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from lead_events.errors import Conflict
-from lead_events.logic.dates import date_range, iso, months_newest_first
-from lead_events.models.listing import LogFilters, LogListItem, LogPage
 from lead_events.models.logs import Attempt, Delivery, LogEntry, Redelivery
 from lead_events.store.dynamo import plain_json
-from lead_events.store.logs import LogListing, LogStore
+from lead_events.store.logs import LogStore
 from lead_events.store.queue import DeliveryQueue
 
 
@@ -60,35 +58,3 @@ def redeliver(logs: LogStore, queue: DeliveryQueue, org_id: str, log_id: str) ->
     if unqueued:
         logs.mark_unqueued(org_id, log_id, [m["delivery_id"] for m in unqueued], "Could not be queued; try again.")
     return Redelivery(log_id=log_id, requeued=sorted(failed))
-
-
-def list_logs(
-    listing: LogListing,
-    org_id: str,
-    filters: LogFilters,
-    *,
-    start: str | None,
-    end: str | None,
-    limit: int,
-    cursor: str | None,
-    retention_days: int,
-) -> LogPage:
-    """One page of entries, newest first (default range: the whole retention period)."""
-    lower, upper = date_range(start, end, retention_days)
-    items, next_cursor = listing.page(
-        org_id,
-        filters,
-        months=months_newest_first(lower, upper),
-        lower=iso(lower),
-        upper=iso(upper),
-        limit=limit,
-        cursor=cursor,
-    )
-    rows = [
-        LogListItem(
-            **{f: item.get(f) for f in LogListItem.model_fields if f != "response_code"},
-            response_code=item.get("last_status_code"),
-        )
-        for item in items
-    ]
-    return LogPage(items=rows, next_cursor=next_cursor)

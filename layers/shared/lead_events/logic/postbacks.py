@@ -11,9 +11,9 @@ from pydantic import Field, ValidationError
 from lead_events.errors import InvalidInput
 from lead_events.http.guard import url_problem
 from lead_events.logic.dates import utc_now
+from lead_events.logic.deliveries import render_delivery
 from lead_events.logic.macros import SAMPLE_VALUES, check_macros, render_url
 from lead_events.logic.signing import check_secret, new_secret, signature_headers
-from lead_events.logic.triggers import render_delivery
 from lead_events.models.common import Model
 from lead_events.models.postbacks import Postback, PostbackCreate, PostbackCreated, PostbackUpdate
 from lead_events.store.postbacks import MAX_POSTBACKS_PER_EVENT, PostbackStore, postback_from_item

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -20,12 +19,10 @@ from lead_events.errors import EventAlreadyFired, EventNotFound, InvalidToken, L
 from lead_events.logic.campaigns import check_event_allowed, custom_fields, validate_fields
 from lead_events.logic.config_cache import ConfigCache
 from lead_events.logic.credentials import TOKEN_PREFIX
-from lead_events.logic.macros import render_body, render_headers, render_url
-from lead_events.models.leads import Lead
+from lead_events.logic.deliveries import AFFILIATE_DELIVERY, affiliate_postback, macro_values, render_delivery
 from lead_events.models.triggers import FieldValue, Source, TriggerAccepted
 from lead_events.store import keys
 from lead_events.store.config import ConfigSnapshot, ConfigTable
-from lead_events.store.dynamo import plain_json
 from lead_events.store.leads import LeadStore
 from lead_events.store.logs import LogStore
 from lead_events.store.queue import DeliveryQueue
@@ -140,23 +137,6 @@ class TriggerService:
         )
 
 
-AFFILIATE_DELIVERY = "affiliate"
-
-
-def affiliate_postback(affiliate: dict[str, Any]) -> dict[str, Any]:
-    """The affiliate's postback in the shape of an event postback, for rendering."""
-    return {
-        "id": None,
-        "event": None,
-        "url": affiliate["postback_url"],
-        "method": affiliate.get("method", "GET"),
-        "body": affiliate.get("body"),
-        "body_format": affiliate.get("body_format", "json"),
-        "headers": {},
-        "success_match": None,
-    }
-
-
 def _check_inbound_token(snapshot: ConfigSnapshot, token: str) -> None:
     stored = str(snapshot.items.get(keys.INBOUND_TOKEN, {}).get("token", ""))
     if not stored or not hmac.compare_digest(stored.encode(), token.encode()):
@@ -169,64 +149,3 @@ def token_org(token: str) -> str:
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or len(token) > 256:
         raise InvalidToken()
     return parts[1]
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def macro_values(
-    lead: Lead, event: str, fields: dict[str, Any], revenue: Decimal | None, log_id: str, now: datetime
-) -> dict[str, str]:
-    """Every macro's value for this trigger; built-in macros win over custom fields of the same name."""
-    builtin = {
-        "transaction_id": lead.transaction_id,
-        "lead_id": lead.lead_id,
-        "event_name": event,
-        "campaign_id": lead.campaign_id,
-        "affiliate_id": lead.affiliate_id,
-        "sub1": lead.sub1,
-        "sub2": lead.sub2,
-        "sub3": lead.sub3,
-        "sub4": lead.sub4,
-        "sub5": lead.sub5,
-        "revenue": revenue,
-        "payout": lead.payout,
-        "log_id": log_id,
-        "timestamp": int(now.timestamp()),
-        "iso_timestamp": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
-    }
-    return {name: _text(value) for name, value in fields.items()} | {k: _text(v) for k, v in builtin.items()}
-
-
-def render_delivery(postback: dict[str, Any], values: dict[str, str], kind: str = "event") -> dict[str, Any]:
-    """The request a postback makes for these macro values, and the delivery's initial state."""
-    headers = render_headers(postback.get("headers") or {}, values)
-    body = None
-    if postback.get("method") == "POST":
-        template = plain_json(postback.get("body") or {})
-        body_text, content_type = render_body(template, postback.get("body_format", "json"), values)
-        body = body_text if postback.get("body") is not None else None
-        if body is not None:
-            headers.setdefault("Content-Type", content_type)
-    return {
-        "kind": kind,
-        "postback_id": postback.get("id"),
-        "event": postback.get("event"),
-        "method": postback.get("method", "GET"),
-        "url": render_url(postback["url"], values),
-        "headers": headers,
-        "body": body,
-        "success_match": postback.get("success_match"),
-        "signed": bool(postback.get("signing_secret")),
-        # Whether the postback was in a run of failures when this was rendered: only then does the
-        # first attempt's success have a run to end (logic/dispatch.py), so a success does not write
-        # the postback's item every time.
-        "failing": bool(int(postback.get("consecutive_failures") or 0)),
-        "status": "queued",
-        "attempts": 0,
-    }

@@ -132,7 +132,7 @@ class PostbackStore:
                 return False  # the postback was deleted meanwhile
             raise
         failures = int(answer["Attributes"]["consecutive_failures"]["N"])
-        if failures == 1:  # a run begins: new triggers mark their deliveries `failing` (logic/triggers.py)
+        if failures == 1:  # a run begins: new triggers mark their deliveries `failing` (logic/deliveries.py)
             self._bump_version(org_id)
         if threshold <= 0 or failures < threshold:
             return False

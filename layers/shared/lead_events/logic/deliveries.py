@@ -1,0 +1,91 @@
+"""What a postback sends: the macro values of a trigger and the request rendered from them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from lead_events.logic.macros import render_body, render_headers, render_url
+from lead_events.store.dynamo import plain_json
+
+if TYPE_CHECKING:
+    from lead_events.models.leads import Lead
+
+
+AFFILIATE_DELIVERY = "affiliate"
+
+
+def affiliate_postback(affiliate: dict[str, Any]) -> dict[str, Any]:
+    """The affiliate's postback in the shape of an event postback, for rendering."""
+    return {
+        "id": None,
+        "event": None,
+        "url": affiliate["postback_url"],
+        "method": affiliate.get("method", "GET"),
+        "body": affiliate.get("body"),
+        "body_format": affiliate.get("body_format", "json"),
+        "headers": {},
+        "success_match": None,
+    }
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def macro_values(
+    lead: Lead, event: str, fields: dict[str, Any], revenue: Decimal | None, log_id: str, now: datetime
+) -> dict[str, str]:
+    """Every macro's value for this trigger; built-in macros win over custom fields of the same name."""
+    builtin = {
+        "transaction_id": lead.transaction_id,
+        "lead_id": lead.lead_id,
+        "event_name": event,
+        "campaign_id": lead.campaign_id,
+        "affiliate_id": lead.affiliate_id,
+        "sub1": lead.sub1,
+        "sub2": lead.sub2,
+        "sub3": lead.sub3,
+        "sub4": lead.sub4,
+        "sub5": lead.sub5,
+        "revenue": revenue,
+        "payout": lead.payout,
+        "log_id": log_id,
+        "timestamp": int(now.timestamp()),
+        "iso_timestamp": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+    return {name: _text(value) for name, value in fields.items()} | {k: _text(v) for k, v in builtin.items()}
+
+
+def render_delivery(postback: dict[str, Any], values: dict[str, str], kind: str = "event") -> dict[str, Any]:
+    """The request a postback makes for these macro values, and the delivery's initial state."""
+    headers = render_headers(postback.get("headers") or {}, values)
+    body = None
+    if postback.get("method") == "POST":
+        template = plain_json(postback.get("body") or {})
+        body_text, content_type = render_body(template, postback.get("body_format", "json"), values)
+        body = body_text if postback.get("body") is not None else None
+        if body is not None:
+            headers.setdefault("Content-Type", content_type)
+    return {
+        "kind": kind,
+        "postback_id": postback.get("id"),
+        "event": postback.get("event"),
+        "method": postback.get("method", "GET"),
+        "url": render_url(postback["url"], values),
+        "headers": headers,
+        "body": body,
+        "success_match": postback.get("success_match"),
+        "signed": bool(postback.get("signing_secret")),
+        # Whether the postback was in a run of failures when this was rendered: only then does the
+        # first attempt's success have a run to end (logic/dispatch.py), so a success does not write
+        # the postback's item every time.
+        "failing": bool(int(postback.get("consecutive_failures") or 0)),
+        "status": "queued",
+        "attempts": 0,
+    }

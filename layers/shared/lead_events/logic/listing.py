@@ -1,0 +1,39 @@
+"""Listing log entries: one page of an organization's entries, newest first, by filters and dates."""
+
+from __future__ import annotations
+
+from lead_events.logic.dates import date_range, iso, months_newest_first
+from lead_events.models.listing import LogFilters, LogListItem, LogPage
+from lead_events.store.logs import LogListing
+
+
+def list_logs(
+    listing: LogListing,
+    org_id: str,
+    filters: LogFilters,
+    *,
+    start: str | None,
+    end: str | None,
+    limit: int,
+    cursor: str | None,
+    retention_days: int,
+) -> LogPage:
+    """One page of entries, newest first (default range: the whole retention period)."""
+    lower, upper = date_range(start, end, retention_days)
+    items, next_cursor = listing.page(
+        org_id,
+        filters,
+        months=months_newest_first(lower, upper),
+        lower=iso(lower),
+        upper=iso(upper),
+        limit=limit,
+        cursor=cursor,
+    )
+    rows = [
+        LogListItem(
+            **{f: item.get(f) for f in LogListItem.model_fields if f != "response_code"},
+            response_code=item.get("last_status_code"),
+        )
+        for item in items
+    ]
+    return LogPage(items=rows, next_cursor=next_cursor)

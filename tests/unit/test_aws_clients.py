@@ -1,0 +1,54 @@
+"""The clients read a trimmed copy of botocore's data; they must resolve exactly as with botocore's own."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.session import Session
+
+from lead_events import aws
+from lead_events.trim_botocore_data import DATA_DIR, render
+
+REGIONS = ["us-east-1", "eu-west-3", "ap-southeast-5", "cn-north-1", "us-gov-west-1", "us-iso-east-1", "mars-west-1"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_clients() -> None:
+    aws.reset_clients()
+
+
+def test_the_committed_trimmed_data_is_what_the_installed_botocore_gives() -> None:
+    expected = render()
+    committed = {str(p.relative_to(DATA_DIR)): p.read_text() for p in DATA_DIR.rglob("*") if p.is_file()}
+    assert committed == expected, "botocore changed: run `make botocore-data` and commit lead_events/botocore_data."
+
+
+def test_the_clients_use_the_trimmed_data_as_botocore_would_its_own() -> None:
+    loader = aws._session().get_component("data_loader")
+    _, path = loader.load_data_with_path("endpoints")
+    assert path.startswith(str(DATA_DIR))
+    assert loader.is_builtin_path(path)  # else botocore would pass the legacy endpoint to the endpoint rules
+    assert loader.search_paths[-1] == loader.BUILTIN_DATA_PATH
+
+
+@pytest.mark.parametrize("service", aws.SERVICES)
+@pytest.mark.parametrize("region", REGIONS)
+def test_each_region_resolves_to_the_same_endpoint_and_signing_as_with_botocore_s_data(
+    service: str, region: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+    ours = getattr(aws, service)()
+    theirs = Session().create_client(service, region_name=region)
+    assert ours.meta.endpoint_url == theirs.meta.endpoint_url
+    assert ours.meta.region_name == theirs.meta.region_name
+    assert ours.meta.partition == theirs.meta.partition
+    assert ours._request_signer.signing_name == theirs._request_signer.signing_name  # type: ignore[attr-defined]
+    assert ours._request_signer.region_name == theirs._request_signer.region_name  # type: ignore[attr-defined]
+    assert ours.meta.service_model.operation_names == theirs.meta.service_model.operation_names
+
+
+def test_with_another_botocore_version_the_clients_read_botocore_s_own_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aws.botocore, "__version__", "0.0.0")
+    loader = aws._session().get_component("data_loader")
+    _, path = loader.load_data_with_path("endpoints")
+    assert str(DATA_DIR) not in loader.search_paths
+    assert path.startswith(loader.BUILTIN_DATA_PATH)
