@@ -38,7 +38,8 @@ _entries = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="entry")
 # An entry starts only while this much of the invocation is left: its longest request, and its record.
 RESERVE_SECONDS = CONNECT_TIMEOUT + READ_TIMEOUT + 2
 
-Result = str | Exception  # what was done (deferred, skipped, delivered, retrying, failed), or why it could not be
+# What was done (deferred, requeued, skipped, delivered, retrying, failed), or why it could not be.
+Result = str | Exception
 
 
 def _iso(epoch: float) -> str:
