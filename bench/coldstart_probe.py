@@ -13,6 +13,7 @@ import sys
 import time
 
 T0 = time.perf_counter()
+CPU0 = time.process_time()
 
 
 def _rss_mb() -> float:
@@ -75,12 +76,14 @@ def main() -> None:
         answer = module.lambda_handler(event, _Context())
         status = answer.get("statusCode") if isinstance(answer, dict) else None
     end = time.perf_counter()
+    cpu = time.process_time() - CPU0
     print(
         json.dumps(
             {
                 "init_ms": (init - T0) * 1000,
                 "first_ms": (end - init) * 1000,
                 "total_ms": (end - T0) * 1000,
+                "cpu_ms": cpu * 1000,
                 "peak_rss_mb": _rss_mb(),
                 "status": status,
             }

@@ -7,11 +7,9 @@ stands in front of every management request.
 
 from __future__ import annotations
 
-import gc
+from lead_events import coldstart
 
-# Cold start: no garbage collection while the modules below load (~35 ms of ~500); what they make lives
-# as long as the container, so at the end of this module it is frozen out of later collections.
-gc.disable()
+coldstart.begin()  # before the imports below (lead_events/coldstart.py)
 
 from typing import Any
 
@@ -36,5 +34,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return {"isAuthorized": True, "context": {"org_id": stored.org_id, "key_id": stored.key_id}}
 
 
-gc.freeze()
-gc.enable()
+coldstart.end()

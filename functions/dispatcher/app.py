@@ -8,11 +8,9 @@ comes back alone.
 
 from __future__ import annotations
 
-import gc
+from lead_events import coldstart
 
-# Cold start: no garbage collection while the modules below load (~35 ms of ~500); what they make lives
-# as long as the container, so at the end of this module it is frozen out of later collections.
-gc.disable()
+coldstart.begin()  # before the imports below (lead_events/coldstart.py)
 
 import json
 from collections import Counter
@@ -60,5 +58,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, l
     return {"batchItemFailures": failures}
 
 
-gc.freeze()
-gc.enable()
+coldstart.end()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import gc
+from lead_events import coldstart
 
-# Cold start: no garbage collection while the modules below load (~35 ms of ~500); what they make lives
-# as long as the container, so at the end of this module it is frozen out of later collections.
-gc.disable()
+coldstart.begin()  # before the imports below (lead_events/coldstart.py)
 
 from typing import Annotated
 
@@ -107,5 +105,4 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)
 
 
-gc.freeze()
-gc.enable()
+coldstart.end()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from botocore import handlers
 from botocore.session import Session
 
 from lead_events import aws
@@ -52,3 +53,31 @@ def test_with_another_botocore_version_the_clients_read_botocore_s_own_data(monk
     _, path = loader.load_data_with_path("endpoints")
     assert str(DATA_DIR) not in loader.search_paths
     assert path.startswith(loader.BUILTIN_DATA_PATH)
+
+
+EVENTS = sorted({spec[0].split(".")[0] for spec in handlers.BUILTIN_HANDLERS} - {"docs"})
+
+
+def _handlers(session: Session, event_name: str) -> list[str]:
+    # What the session's emitter would call for the event (botocore's own lookup, without calling them),
+    # by name: some handlers are made per session (Powertools adds its user agent to every session's requests).
+    emitter = session.get_component("event_emitter")
+    found = emitter._emitter._handlers.prefix_search(emitter._alias_event_name(event_name))  # type: ignore[attr-defined]
+    return [f"{handler.__module__}.{getattr(handler, '__qualname__', type(handler).__qualname__)}" for handler in found]
+
+
+@pytest.mark.parametrize("service", aws.SERVICES)
+def test_the_clients_session_calls_the_same_handlers_as_botocore_s_for_every_event_of_their_services(
+    service: str,
+) -> None:
+    ours, theirs = aws._session(), Session()
+    operations = theirs.get_service_model(service).operation_names
+    names = list(EVENTS)
+    names += [f"{event}.{service}" for event in EVENTS]
+    names += [f"{event}.{service}.{operation}" for event in EVENTS for operation in operations]
+    assert operations
+    assert [_handlers(ours, name) for name in names] == [_handlers(theirs, name) for name in names]
+    # and it does register fewer: the handlers of other services
+    assert len(_handlers(ours, "before-parameter-build.s3.PutObject")) < len(
+        _handlers(theirs, "before-parameter-build.s3.PutObject")
+    )

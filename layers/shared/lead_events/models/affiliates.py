@@ -1,7 +1,5 @@
 """Affiliates: traffic sources with a postback of their own for affiliate conversions."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Self
 
 from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator

@@ -1,7 +1,5 @@
 """Event lists, their assignment to campaigns, and per-campaign custom fields (product.md §2)."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated
 

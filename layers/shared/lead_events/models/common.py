@@ -1,7 +1,5 @@
 """Building blocks shared by the API models."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field

@@ -1,7 +1,5 @@
 """Event definitions: the org-wide actions that can happen to a lead after it is submitted."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from pydantic import Field, model_validator

@@ -1,7 +1,5 @@
 """Leads: what the intake system registers so later events can be attributed to them."""
 
-from __future__ import annotations
-
 import json
 from decimal import Decimal
 from typing import Annotated, Any

@@ -1,7 +1,5 @@
 """Log listings and conversion reports (product.md §3)."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum

@@ -1,7 +1,5 @@
 """Event log entries as the API shows them (product.md §7)."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Any
 

@@ -1,7 +1,5 @@
 """Organizations (tenants) and their credentials."""
 
-from __future__ import annotations
-
 from pydantic import ConfigDict, Field
 
 from lead_events.models.common import Model

@@ -1,7 +1,5 @@
 """Outbound postbacks: requests that fire when an event is accepted."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated, Any, Self
 

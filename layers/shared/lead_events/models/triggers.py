@@ -1,7 +1,5 @@
 """Trigger requests from the three directions: the API, an operator, the inbound postback URL."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
