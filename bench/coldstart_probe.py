@@ -11,6 +11,7 @@ import json
 import resource
 import sys
 import time
+from typing import Any
 
 T0 = time.perf_counter()
 CPU0 = time.process_time()
@@ -50,23 +51,36 @@ def main() -> None:
             else:
                 client.list_queues()
     elif kind == "typical":
-        # What the SAM Powertools starter does: Logger, Metrics, Tracer, a validating resolver,
-        # a DynamoDB Table resource and an SQS client, all at import time.
+        # The SAM Powertools starter (`sam init`, Hello World with Powertools): Logger, Metrics and Tracer,
+        # its decorators on the handler and the route, here with a validating resolver, a DynamoDB Table
+        # resource and an SQS client, all at import time.
         import boto3
         from aws_lambda_powertools import Logger, Metrics, Tracer
         from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+        from aws_lambda_powertools.logging import correlation_paths
+        from aws_lambda_powertools.metrics import MetricUnit
 
-        starter = (Logger(), Metrics(namespace="bench"), Tracer())  # noqa: F841 - created at import, as in the starter
         app = APIGatewayHttpResolver(enable_validation=True)
+        tracer, logger, metrics = Tracer(), Logger(), Metrics(namespace="bench")
         table = boto3.resource("dynamodb").Table("lead-events-dev-config")
         sqs = boto3.client("sqs")
 
         @app.get("/items")
+        @tracer.capture_method
         def items() -> dict:
+            metrics.add_metric(name="ItemsInvocations", unit=MetricUnit.Count, value=1)
+            logger.info("Items API - HTTP 200")
             return {"count": table.item_count, "queues": len(sqs.list_queues().get("QueueUrls", []))}
 
+        @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+        @tracer.capture_lambda_handler
+        @metrics.log_metrics(capture_cold_start_metric=True)
+        def handler(event: dict, context: Any) -> dict:
+            return app.resolve(event, context)
+
         init = time.perf_counter()
-        app.resolve(event, _Context())
+        answer = handler(event, _Context())
+        status = answer.get("statusCode")
     else:
         import importlib
 
