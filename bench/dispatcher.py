@@ -16,7 +16,8 @@ from typing import Any
 
 import requests
 
-from bench.common import ROOT, moto_with_resources
+from bench.common import ROOT
+from bench.emulator import emulator_process
 from bench.receiver import Receiver
 from bench.run import QUICK, Report, median
 
@@ -49,7 +50,7 @@ def run(report: Report) -> None:
 
 
 def _run(report: Report, receiver: Receiver) -> None:
-    with moto_with_resources():
+    with emulator_process():
         from dispatcher.app import lambda_handler
 
         from lead_events.logic.leads import register_lead
@@ -129,7 +130,8 @@ def _run(report: Report, receiver: Receiver) -> None:
     report.table(
         "Dispatcher",
         f"A batch of 10 deliveries, receiver (its own process) answering after {DELAY * 1000:.0f} ms (median of "
-        f"{batches} batches; moto in-process for the log writes); one request to it takes {one_ms:.0f} ms. "
+        f"{batches} batches; the emulator in a process of its own, as DynamoDB is a service of its own); one "
+        f"request to it takes {one_ms:.0f} ms. "
         f"Budget: <= 1.5x one request: {ratio:.2f}x "
         f"{'met' if ratio <= 1.5 else 'NOT met'}. {connections} connections served all {batches * 10} requests "
         f"(pooled, reused across batches). Throughput over {rounds * 10} deliveries (triggers of 10 postbacks) in "
