@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+from typing import Any
+
 import pytest
-from botocore import handlers
+from botocore import handlers, xform_name
 from botocore.session import Session
 
 from lead_events import aws
-from lead_events.trim_botocore_data import DATA_DIR, render
+from lead_events.trim_botocore_data import DATA_DIR, OPERATIONS, render
+from tests.conftest import ROOT
 
 REGIONS = ["us-east-1", "eu-west-3", "ap-southeast-5", "cn-north-1", "us-gov-west-1", "us-iso-east-1", "mars-west-1"]
 
@@ -44,7 +48,53 @@ def test_each_region_resolves_to_the_same_endpoint_and_signing_as_with_botocore_
     assert ours.meta.partition == theirs.meta.partition
     assert ours._request_signer.signing_name == theirs._request_signer.signing_name  # type: ignore[attr-defined]
     assert ours._request_signer.region_name == theirs._request_signer.region_name  # type: ignore[attr-defined]
-    assert ours.meta.service_model.operation_names == theirs.meta.service_model.operation_names
+    assert ours.meta.service_model.operation_names == sorted(OPERATIONS[service])
+    assert set(ours.meta.service_model.operation_names) <= set(theirs.meta.service_model.operation_names)
+    for operation in OPERATIONS[service]:  # each as botocore's full model has it, bar the documentation
+        mine, full = (
+            ours.meta.service_model.operation_model(operation),
+            theirs.meta.service_model.operation_model(operation),
+        )
+        assert mine.http == full.http
+        assert _tree(mine.input_shape) == _tree(full.input_shape)
+        assert _tree(mine.output_shape) == _tree(full.output_shape)
+
+
+def _tree(shape: Any, seen: frozenset[str] = frozenset()) -> Any:
+    """A shape and all it holds, as plain data, without its documentation."""
+    if shape is None:
+        return None
+    described: dict[str, Any] = {
+        "name": shape.name,
+        "type": shape.type_name,
+        "metadata": {k: v for k, v in shape.metadata.items() if k != "documentation"},
+        "serialization": shape.serialization,
+    }
+    if shape.name in seen:  # a recursive shape: its name is enough the second time
+        return described
+    seen |= {shape.name}
+    for part in ("member", "key", "value"):
+        if hasattr(shape, part):
+            described[part] = _tree(getattr(shape, part), seen)
+    if hasattr(shape, "members"):
+        described["members"] = {name: _tree(member, seen) for name, member in shape.members.items()}
+    return described
+
+
+def test_every_operation_the_functions_call_is_in_the_trimmed_models() -> None:
+    session = Session()
+    names = {
+        xform_name(operation): (service, operation)
+        for service in aws.SERVICES
+        for operation in session.get_service_model(service).operation_names
+    }
+    called = set()
+    for path in (ROOT / "layers" / "shared" / "lead_events").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in names:
+                called.add(names[node.func.attr])
+    assert ("dynamodb", "TransactWriteItems") in called and ("sqs", "SendMessageBatch") in called
+    assert {(service, operation) for service, operation in called if operation not in OPERATIONS[service]} == set()
 
 
 def test_with_another_botocore_version_the_clients_read_botocore_s_own_data(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,10 +3,12 @@
 Creating a client parses botocore's `endpoints.json` (1.2 MB, every service of every partition) and
 the service's model (for DynamoDB 0.5 MB, mostly documentation): ~50 ms of each cold start. The copy
 in `botocore_data/` keeps, of the same botocore version, every partition with only the services the
-functions use, and each model with every operation and shape but without documentation. Nothing
-else changes, so the clients resolve and serialize exactly as with the full data (`lead_events.aws`
-uses the copy only when the installed botocore is the version it was made from). A test fails when
-the committed copy is not what this writes for the installed botocore.
+functions use, and each model with the OPERATIONS they call, the shapes those use, and no
+documentation. Nothing else changes, so the clients resolve and serialize exactly as with the full
+data (`lead_events.aws` uses the copy only when the installed botocore is the version it was made
+from); a client of the project has no method for another operation. Tests fail when the committed
+copy is not what this writes for the installed botocore, and when the code calls an operation
+missing from OPERATIONS.
 """
 
 from __future__ import annotations
@@ -22,6 +24,20 @@ from botocore.loaders import Loader
 DATA_DIR = Path(__file__).resolve().parent / "botocore_data"
 VERSION_FILE = "botocore-version"
 SERVICES = ("dynamodb", "sqs")
+# The operations the functions call (tests/unit/test_aws_clients.py finds every call in lead_events), and
+# DynamoDB's DescribeEndpoints, which botocore's endpoint discovery looks for when it sets up a client.
+OPERATIONS = {
+    "dynamodb": (
+        "BatchGetItem",
+        "DescribeEndpoints",
+        "GetItem",
+        "PutItem",
+        "Query",
+        "TransactWriteItems",
+        "UpdateItem",
+    ),
+    "sqs": ("SendMessageBatch",),
+}
 
 
 def _undocumented(definition: dict[str, Any]) -> dict[str, Any]:
@@ -50,6 +66,26 @@ def _operation_without_documentation(operation: dict[str, Any]) -> dict[str, Any
     return operation
 
 
+def _shapes_used(model: dict[str, Any]) -> set[str]:
+    """The shapes the model's operations refer to (input, output, errors), and those these refer to."""
+    pending = [
+        ref["shape"]
+        for op in model["operations"].values()
+        for ref in [op.get("input"), op.get("output"), *op.get("errors", [])]
+        if ref
+    ]
+    used: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in used:
+            continue
+        used.add(name)
+        shape = model["shapes"][name]
+        references = [shape.get(key) for key in ("member", "key", "value")] + list(shape.get("members", {}).values())
+        pending.extend(ref["shape"] for ref in references if ref)
+    return used
+
+
 def _dump(data: Any) -> str:
     return json.dumps(data, indent=1) + "\n"  # key order kept: botocore reads these as ordered mappings
 
@@ -66,8 +102,15 @@ def render() -> dict[str, str]:
         version = loader.determine_latest_version(service, "service-2")
         model = loader.load_data(f"{service}/{version}/service-2")
         model.pop("documentation", None)
-        model["operations"] = {name: _operation_without_documentation(op) for name, op in model["operations"].items()}
-        model["shapes"] = {name: _shape_without_documentation(shape) for name, shape in model["shapes"].items()}
+        model["operations"] = {
+            name: _operation_without_documentation(op)
+            for name, op in model["operations"].items()
+            if name in OPERATIONS[service]
+        }
+        used = _shapes_used(model)
+        model["shapes"] = {
+            name: _shape_without_documentation(shape) for name, shape in model["shapes"].items() if name in used
+        }
         files[f"{service}/{version}/service-2.json"] = _dump(model)
     return files
 
