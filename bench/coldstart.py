@@ -19,7 +19,7 @@ from typing import Any
 from bench.common import ROOT, aws_environment
 from bench.run import QUICK, Report, median, sample
 
-RUNS = 3 if QUICK else 9  # the ratio of two cold starts moves by +-0.1 run to run on a shared machine
+RUNS = 3 if QUICK else 15  # the ratio of two cold starts moves by +-0.1 run to run on a shared machine
 FUNCTIONS = {  # function: (module and paths, clients it uses, sample event)
     "authorizer": ("app:functions/authorizer:layers/shared", "dynamodb", ("authorizer", "valid_key")),
     "config_api": ("app:functions/config_api:layers/shared", "dynamodb", ("config_api", "list_events")),
