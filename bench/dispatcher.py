@@ -4,7 +4,8 @@ A batch of 10 deliveries to a local receiver that answers after 200 ms. Budget: 
 request's time, with connections reused across batches. Then 1,000 deliveries through the
 dispatcher handler (batches of the template's BatchSize, one after the other, as one Lambda
 container takes them; at most POOL_SIZE requests at a time) against a raw `requests` loop of
-POOL_SIZE threads on the same receiver. Budget: >= 0.8x its throughput.
+POOL_SIZE threads on the same receiver. Budget: >= 0.8x its throughput. DynamoDB and SQS are the
+emulator in a process of its own (bench/emulator.py), so its work is not on the dispatcher's interpreter.
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ class _ProjectSession(Session):
     """botocore's session, registering only the built-in handlers that concern SERVICES.
 
     A session registers ~130 built-in handlers, most of them for S3, EC2, RDS and the like; each
-    registration resolves the event's aliases and inspects the handler's signature (~15 ms of every
+    registration resolves the event's aliases and inspects the handler's signature (~20 ms of every
     cold start). The ones left out could never be called by these clients.
     """
 

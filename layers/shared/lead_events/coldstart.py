@@ -12,8 +12,8 @@
   `event_handler` loads the AppSync, Bedrock and VPC Lattice resolvers (and asyncio through them),
   and `utilities.data_classes` some forty event classes, for the HTTP resolver's six. Those two are
   registered without running their `__init__`: each name is loaded from the module the `__init__`
-  takes it from, when first asked for (PEP 562), and submodules import as usual. Anything the
-  `__init__` defines that way cannot be found runs it then, so nothing is missing, only later.
+  takes it from, when first asked for (PEP 562), and submodules import as usual. A name that
+  cannot be found that way runs the `__init__` then: nothing is missing, only loaded later.
 """
 
 from __future__ import annotations
