@@ -11,12 +11,11 @@ import compileall
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 from typing import Any
 
-from bench.common import ROOT, aws_environment
+from bench.common import ROOT, aws_environment, free_port
 from bench.run import QUICK, Report, median, sample
 
 RUNS = 3 if QUICK else 15  # the ratio of two cold starts moves by +-0.1 run to run on a shared machine
@@ -67,9 +66,7 @@ def run(report: Report) -> None:
 
     aws_environment()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = AtomicMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     env = {

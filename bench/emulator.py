@@ -22,13 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bench.common import ROOT, aws_environment, preserved_environment
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from bench.common import ROOT, aws_environment, free_port, preserved_environment
 
 
 @contextmanager
@@ -38,7 +32,7 @@ def emulator_process() -> Iterator[str]:
     from local.stack import create_resources
     from local.template import load_stack
 
-    port = _free_port()
+    port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     with preserved_environment():
         aws_environment()

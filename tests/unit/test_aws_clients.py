@@ -10,7 +10,8 @@ from botocore import handlers, xform_name
 from botocore.session import Session
 
 from lead_events import aws
-from lead_events.trim_botocore_data import DATA_DIR, OPERATIONS, render
+from lead_events.aws import TRIMMED_DATA
+from lead_events.trim_botocore_data import OPERATIONS, render
 from tests.conftest import ROOT
 
 REGIONS = ["us-east-1", "eu-west-3", "ap-southeast-5", "cn-north-1", "us-gov-west-1", "us-iso-east-1", "mars-west-1"]
@@ -23,14 +24,14 @@ def fresh_clients() -> None:
 
 def test_the_committed_trimmed_data_is_what_the_installed_botocore_gives() -> None:
     expected = render()
-    committed = {str(p.relative_to(DATA_DIR)): p.read_text() for p in DATA_DIR.rglob("*") if p.is_file()}
+    committed = {str(p.relative_to(TRIMMED_DATA)): p.read_text() for p in TRIMMED_DATA.rglob("*") if p.is_file()}
     assert committed == expected, "botocore changed: run `make botocore-data` and commit lead_events/botocore_data."
 
 
 def test_the_clients_use_the_trimmed_data_as_botocore_would_its_own() -> None:
     loader = aws._session().get_component("data_loader")
     _, path = loader.load_data_with_path("endpoints")
-    assert path.startswith(str(DATA_DIR))
+    assert path.startswith(str(TRIMMED_DATA))
     assert loader.is_builtin_path(path)  # else botocore would pass the legacy endpoint to the endpoint rules
     assert loader.search_paths[-1] == loader.BUILTIN_DATA_PATH
 
@@ -101,7 +102,7 @@ def test_with_another_botocore_version_the_clients_read_botocore_s_own_data(monk
     monkeypatch.setattr(aws.botocore, "__version__", "0.0.0")
     loader = aws._session().get_component("data_loader")
     _, path = loader.load_data_with_path("endpoints")
-    assert str(DATA_DIR) not in loader.search_paths
+    assert str(TRIMMED_DATA) not in loader.search_paths
     assert path.startswith(loader.BUILTIN_DATA_PATH)
 
 

@@ -33,6 +33,7 @@ _CONFIG = Config(
 SERVICES = ("dynamodb", "sqs")
 # botocore's endpoints and the SERVICES' models, trimmed (lead_events/trim_botocore_data.py: `make botocore-data`).
 TRIMMED_DATA = Path(__file__).resolve().parent / "botocore_data"
+VERSION_FILE = "botocore-version"  # in TRIMMED_DATA: the botocore version the copy was made from
 
 
 class _ProjectLoader(Loader):
@@ -62,7 +63,7 @@ class _ProjectLoader(Loader):
 
 def _trimmed_data_is_current() -> bool:
     try:
-        return (TRIMMED_DATA / "botocore-version").read_text().strip() == botocore.__version__
+        return (TRIMMED_DATA / VERSION_FILE).read_text().strip() == botocore.__version__
     except OSError:
         return False
 

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import botocore
 from botocore.loaders import Loader
 
-DATA_DIR = Path(__file__).resolve().parent / "botocore_data"
-VERSION_FILE = "botocore-version"
-SERVICES = ("dynamodb", "sqs")
+from lead_events.aws import SERVICES, TRIMMED_DATA, VERSION_FILE
+
 # The operations the functions call (tests/unit/test_aws_clients.py finds every call in lead_events), and
 # DynamoDB's DescribeEndpoints, which botocore's endpoint discovery looks for when it sets up a client.
 OPERATIONS = {
@@ -91,7 +89,7 @@ def _dump(data: Any) -> str:
 
 
 def render() -> dict[str, str]:
-    """The trimmed data files, as {path relative to DATA_DIR: JSON text}, from the installed botocore."""
+    """The trimmed data files, as {path relative to TRIMMED_DATA: JSON text}, from the installed botocore."""
     loader = Loader(include_default_search_paths=False, extra_search_paths=[Loader.BUILTIN_DATA_PATH])
     files = {VERSION_FILE: botocore.__version__ + "\n"}
     endpoints = loader.load_data("endpoints")
@@ -117,7 +115,7 @@ def render() -> dict[str, str]:
 
 def main() -> int:
     for name, text in render().items():
-        path = DATA_DIR / name
+        path = TRIMMED_DATA / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         print(f"Wrote {path}")
