@@ -223,9 +223,11 @@ def _table_kwargs(props: dict[str, Any], name: str) -> dict[str, Any]:
         "KeySchema": props["KeySchema"],
         "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
     }
-    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"):
+    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         if key in props:
             kwargs[key] = props[key]
+    if "StreamSpecification" in props:  # CloudFormation enables the stream a view type is given for
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     if "TimeToLiveSpecification" in props:
         kwargs["_ttl"] = props["TimeToLiveSpecification"]
     return kwargs

@@ -23,7 +23,7 @@ from lead_events.logic.reports import conversion_report
 from lead_events.models.listing import ConversionReport, GroupBy, LogFilters, LogPage, LogStatus
 from lead_events.models.logs import LogEntry, Redelivery
 from lead_events.observability import logger, metrics, traced
-from lead_events.store.factory import delivery_queue, log_listing, log_store, report_store
+from lead_events.store.factory import log_listing, log_store, report_store
 
 app = APIGatewayHttpResolver(enable_validation=True)
 configure_resolver(app)
@@ -99,7 +99,7 @@ def get_log_entry(log_id: LogId) -> LogEntry:
     responses=error_responses(401, 404, 409, success=202),
 )
 def redeliver_failed(log_id: LogId) -> Response[Redelivery]:
-    return Response(202, content_types.APPLICATION_JSON, redeliver(log_store(), delivery_queue(), org_id(app), log_id))
+    return Response(202, content_types.APPLICATION_JSON, redeliver(log_store(), org_id(app), log_id))
 
 
 @traced

@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 
 from lead_events.logic.orgs import create_organization
 from lead_events.models.orgs import CreatedOrganization
@@ -15,6 +16,7 @@ from tests.conftest import http_event, lambda_context
 
 Call = Callable[..., tuple[int, Any]]
 QUEUE = "lead-events-dev-postbacks"
+LOGS_TABLE = "lead-events-dev-logs"
 
 
 def _caller(handler: Callable[..., dict], default_org: str | None) -> Call:
@@ -74,8 +76,35 @@ def org(aws: None) -> Org:
     return make_org("Test org")
 
 
+_relayed: dict[str, int] = {}  # stream ARN -> records handed to the outbox relay so far
+
+
+def relay_outbox() -> int:
+    """Let the outbox run: hand the logs table's new stream records to the outbox function, as Lambda does.
+
+    Returns how many records were relayed.
+    """
+    from outbox.app import lambda_handler
+
+    stream_arn = boto3.client("dynamodb").describe_table(TableName=LOGS_TABLE)["Table"]["LatestStreamArn"]
+    # moto knows the classic endpoint, not the account-based one botocore now picks for streams.
+    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+    [shard] = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]
+    new = [r for r in records[_relayed.get(stream_arn, 0) :] if "outbox" in r["dynamodb"].get("NewImage", {})]
+    _relayed[stream_arn] = len(records)
+    if new:
+        answer = lambda_handler({"Records": new}, lambda_context("outbox"))
+        assert answer == {"batchItemFailures": []}
+    return len(new)
+
+
 def queued_messages() -> list[dict[str, Any]]:
     """Every message waiting in the postback queue (received and made visible again at once)."""
+    relay_outbox()
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
     messages: list[dict[str, Any]] = []
@@ -89,6 +118,7 @@ def queued_messages() -> list[dict[str, Any]]:
 
 def drain_queue() -> list[dict[str, Any]]:
     """Take every message off the postback queue, as SQS records for the dispatcher."""
+    relay_outbox()
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
     records = []

@@ -10,7 +10,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from tests.conftest import Deploy
-from tests.integration.conftest import Org, dispatch, drain_queue, queued_messages, sqs_record
+from tests.integration.conftest import Org, dispatch, drain_queue, queued_messages, relay_outbox, sqs_record
 from tests.receiver import Receiver
 
 
@@ -21,6 +21,7 @@ def _log_items() -> list[dict]:
 
 
 def _delayed_messages() -> int:
+    relay_outbox()
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName="lead-events-dev-postbacks")["QueueUrl"]
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -118,17 +119,51 @@ def test_tables_are_encrypted_and_recoverable() -> None:
         assert table["DeletionPolicy"] == "Retain"
 
 
-def test_alarms_watch_the_dead_letter_queue_and_the_dispatchers_errors() -> None:
+def test_alarms_watch_the_dead_letter_queue_the_dispatchers_errors_and_the_outbox() -> None:
     template, _ = decode(str(ROOT / "template.yaml"))
-    alarms = {
-        (r["Properties"]["Namespace"], r["Properties"]["MetricName"]): r["Properties"]["Dimensions"][0]["Value"]
+    alarms = [
+        (r["Properties"]["Namespace"], r["Properties"]["MetricName"], r["Properties"]["Dimensions"][0]["Value"])
         for r in template["Resources"].values()
         if r["Type"] == "AWS::CloudWatch::Alarm"
+    ]
+    assert sorted(alarms, key=str) == sorted(
+        [
+            ("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"Fn::GetAtt": ["PostbackDeadLetterQueue", "QueueName"]}),
+            ("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"Fn::GetAtt": ["OutboxFailureQueue", "QueueName"]}),
+            ("AWS/Lambda", "Errors", {"Ref": "DispatcherFunction"}),
+            ("AWS/Lambda", "IteratorAge", {"Ref": "OutboxFunction"}),
+        ],
+        key=str,
+    )
+
+
+def test_the_outbox_relays_the_logs_tables_stream_until_each_record_is_relayed() -> None:
+    template, _ = decode(str(ROOT / "template.yaml"))
+    resources = template["Resources"]
+    assert resources["LogsTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    [source] = resources["OutboxFunction"]["Properties"]["Events"].values()
+    props = source["Properties"]
+    assert source["Type"] == "DynamoDB"
+    assert props["Stream"] == {"Fn::GetAtt": ["LogsTable", "StreamArn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BisectBatchOnFunctionError"] is True
+    assert (props["MaximumRetryAttempts"], props["MaximumRecordAgeInSeconds"]) == (-1, -1)
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["OutboxFailureQueue", "Arn"]}
+    # The filter names the attribute the store writes work into.
+    from lead_events.store.logs import OUTBOX
+
+    [pattern] = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
+    assert pattern == {"dynamodb": {"NewImage": {OUTBOX: {"S": [{"exists": True}]}}}}
+
+
+def test_only_the_outbox_and_the_dispatcher_send_to_the_postback_queue() -> None:
+    template, _ = decode(str(ROOT / "template.yaml"))
+    senders = {
+        name
+        for name, r in template["Resources"].items()
+        if r["Type"] == "AWS::Serverless::Function" and "sqs:SendMessage" in json.dumps(r["Properties"].get("Policies"))
     }
-    assert alarms[("AWS/SQS", "ApproximateNumberOfMessagesVisible")] == {
-        "Fn::GetAtt": ["PostbackDeadLetterQueue", "QueueName"]
-    }
-    assert alarms[("AWS/Lambda", "Errors")] == {"Ref": "DispatcherFunction"}
+    assert senders == {"OutboxFunction", "DispatcherFunction"}
 
 
 def test_every_function_has_a_log_group_with_retention() -> None:

@@ -115,8 +115,22 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def send(method: str, url: str, headers: dict[str, str], body: str | None, success_match: str | None) -> Outcome:
+def request_bound() -> float:
+    """The longest one request may take, from connect to the last byte kept."""
+    return CONNECT_TIMEOUT + READ_TIMEOUT
+
+
+def send(
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: str | None,
+    success_match: str | None,
+    *,
+    delivery_id: str,
+) -> Outcome:
     """Fire one request and describe what happened; never raises for anything the receiver does."""
+    headers = {**headers, "webhook-id": delivery_id}
     problem = url_problem(url)
     started = time.monotonic()
     if problem:

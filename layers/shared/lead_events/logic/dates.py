@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from lead_events import clock
 from lead_events.errors import Unprocessable
 
 MAX_RANGE_DAYS = 1100
@@ -11,7 +12,7 @@ MAX_RANGE_DAYS = 1100
 
 def utc_now() -> str:
     """The current time as an ISO 8601 UTC timestamp with milliseconds."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return clock.iso(clock.now())
 
 
 def _parse(value: str, label: str, end_of_day: bool) -> datetime:
@@ -31,7 +32,7 @@ def _parse(value: str, label: str, end_of_day: bool) -> datetime:
 
 def iso(moment: datetime) -> str:
     """The timestamp format stored with log entries: milliseconds, Z."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return clock.iso(moment.timestamp())
 
 
 def date_range(start: str | None, end: str | None, default_days: int) -> tuple[datetime, datetime]:

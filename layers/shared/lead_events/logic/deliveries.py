@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 AFFILIATE_DELIVERY = "affiliate"
 
 
+def delivery_id(log_id: str, key: str) -> str:
+    """A delivery's id: its `webhook-id` header and `{delivery_id}` macro, the same on every attempt.
+
+    `key` names the delivery within its entry (the postback's id, or AFFILIATE_DELIVERY).
+    """
+    return f"{log_id}_{key}"
+
+
 def affiliate_postback(affiliate: dict[str, Any]) -> dict[str, Any]:
     """The affiliate's postback in the shape of an event postback, for rendering."""
     return {

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from lead_events.errors import Conflict
+from lead_events.logic.deliveries import delivery_id
 from lead_events.models.logs import Attempt, Delivery, LogEntry, Redelivery
 from lead_events.store.dynamo import plain_json
 from lead_events.store.logs import LogStore
-from lead_events.store.queue import DeliveryQueue
 
 
 def entry_view(entry: dict[str, Any], attempts: list[dict[str, Any]]) -> LogEntry:
@@ -19,7 +18,7 @@ def entry_view(entry: dict[str, Any], attempts: list[dict[str, Any]]) -> LogEntr
         )
     deliveries = [
         Delivery(
-            id=delivery_id,
+            id=delivery_id(entry["log_id"], key),
             kind=d["kind"],
             postback_id=d.get("postback_id"),
             method=d["method"],
@@ -27,12 +26,12 @@ def entry_view(entry: dict[str, Any], attempts: list[dict[str, Any]]) -> LogEntr
             headers=d.get("headers") or {},
             body=d.get("body"),
             status=d["status"],
-            attempts=by_delivery.get(delivery_id, []),
+            attempts=by_delivery.get(key, []),
             last_status_code=d.get("last_status_code"),
             next_attempt_at=d.get("next_attempt_at") if d["status"] == "retrying" else None,
             error=d.get("error"),
         )
-        for delivery_id, d in sorted((entry.get("deliveries") or {}).items())
+        for key, d in sorted((entry.get("deliveries") or {}).items())
     ]
     fields = {field: entry.get(field) for field in LogEntry.model_fields if field != "deliveries"}
     return LogEntry(**fields | {"fields": plain_json(entry.get("fields") or {})}, deliveries=deliveries)
@@ -43,18 +42,11 @@ def get_log(logs: LogStore, org_id: str, log_id: str) -> LogEntry:
     return entry_view(entry, attempts)
 
 
-def redeliver(logs: LogStore, queue: DeliveryQueue, org_id: str, log_id: str) -> Redelivery:
-    """Queue the entry's failed deliveries again; each continues its attempt numbering."""
-    entry = logs.get_entry(org_id, log_id)
-    failed = {k: d for k, d in (entry.get("deliveries") or {}).items() if d["status"] == "failed"}
-    if not failed:
-        raise Conflict("This entry has no failed deliveries to redeliver.")
-    logs.requeue(org_id, log_id, sorted(failed))
-    messages = [
-        {"org_id": org_id, "log_id": log_id, "delivery_id": k, "attempt": int(d.get("attempts", 0)) + 1}
-        for k, d in sorted(failed.items())
-    ]
-    unqueued = queue.send(messages)
-    if unqueued:
-        logs.mark_unqueued(org_id, log_id, [m["delivery_id"] for m in unqueued], "Could not be queued; try again.")
-    return Redelivery(log_id=log_id, requeued=sorted(failed))
+def redeliver(logs: LogStore, org_id: str, log_id: str) -> Redelivery:
+    """Queue the entry's failed deliveries again; each continues its attempt numbering.
+
+    The requeue is one write that names the deliveries in the entry's outbox: the queue messages
+    follow from it, so an accepted redelivery is never lost, and two at once requeue each delivery once.
+    """
+    requeued = logs.requeue_failed(org_id, log_id)
+    return Redelivery(log_id=log_id, requeued=[delivery_id(log_id, key) for key in requeued])

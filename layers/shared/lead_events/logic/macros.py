@@ -31,6 +31,8 @@ BUILTIN_MACROS: dict[str, str] = {
     "revenue": "The revenue reported with the event, or empty.",
     "payout": "The lead's payout, or empty.",
     "log_id": "The event log entry's id (unique per accepted event).",
+    "delivery_id": "This delivery's id, also sent as the webhook-id header: the same on every retry and "
+    "redelivery, so a receiver can drop a copy it already has.",
     "timestamp": "When the event was accepted, in Unix seconds.",
     "iso_timestamp": "When the event was accepted, ISO 8601 UTC.",
 }

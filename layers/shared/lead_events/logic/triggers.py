@@ -1,7 +1,10 @@
 """Accepting an event for a lead: one piece of logic behind the API, manual and inbound paths.
 
-Warm cost: one BatchGetItem (the lead + the organization's config version), one TransactWriteItems
-(the log entry + the once-per-lead marker), one SendMessageBatch per ten deliveries.
+Warm cost: one BatchGetItem (the lead + the organization's config version) and one
+TransactWriteItems (the log entry + the once-per-lead marker + report counters). The entry names
+its deliveries in its outbox (store/logs.py), so once the transaction commits they reach the
+queue through the table's stream: nothing else is left for this request to do, and no crash after
+the commit can lose them.
 """
 
 from __future__ import annotations
@@ -19,13 +22,18 @@ from lead_events.errors import EventAlreadyFired, EventNotFound, InvalidToken, L
 from lead_events.logic.campaigns import check_event_allowed, custom_fields, validate_fields
 from lead_events.logic.config_cache import ConfigCache
 from lead_events.logic.credentials import TOKEN_PREFIX
-from lead_events.logic.deliveries import AFFILIATE_DELIVERY, affiliate_postback, macro_values, render_delivery
+from lead_events.logic.deliveries import (
+    AFFILIATE_DELIVERY,
+    affiliate_postback,
+    delivery_id,
+    macro_values,
+    render_delivery,
+)
 from lead_events.models.triggers import FieldValue, Source, TriggerAccepted
 from lead_events.store import keys
 from lead_events.store.config import ConfigSnapshot, ConfigTable
 from lead_events.store.leads import LeadStore
 from lead_events.store.logs import LogStore
-from lead_events.store.queue import DeliveryQueue
 from lead_events.store.reports import ReportStore
 
 
@@ -47,7 +55,6 @@ class TriggerService:
     logs: LogStore
     config: ConfigTable
     cache: ConfigCache
-    queue: DeliveryQueue
     reports: ReportStore
     retention_days: int
 
@@ -75,7 +82,7 @@ class TriggerService:
         log_id = f"{int(now.timestamp() * 1000):011x}{secrets.token_hex(5)}"
         values = macro_values(lead, request.event, fields, request.revenue, log_id, now)
         deliveries = {
-            pb["id"]: render_delivery(pb, values)
+            pb["id"]: render_delivery(pb, values | {"delivery_id": delivery_id(log_id, pb["id"])})
             for pb in snapshot.of_kind(keys.postback_sk(request.event, ""))
             if pb.get("enabled", True) and pb.get("campaign_id") in (None, lead.campaign_id)
         }
@@ -86,7 +93,10 @@ class TriggerService:
             and affiliate.get("enabled")
             and affiliate.get("postback_url")
         ):
-            deliveries[AFFILIATE_DELIVERY] = render_delivery(affiliate_postback(affiliate), values, kind="affiliate")
+            affiliate_values = values | {"delivery_id": delivery_id(log_id, AFFILIATE_DELIVERY)}
+            deliveries[AFFILIATE_DELIVERY] = render_delivery(
+                affiliate_postback(affiliate), affiliate_values, kind="affiliate"
+            )
         entry = {
             "log_id": log_id,
             "org_id": org_id,
@@ -119,15 +129,6 @@ class TriggerService:
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
                 raise EventAlreadyFired(request.event, lead.lead_id) from exc
             raise
-
-        messages = [
-            {"org_id": org_id, "log_id": log_id, "delivery_id": delivery_id, "attempt": 1} for delivery_id in deliveries
-        ]
-        unqueued = self.queue.send(messages)
-        if unqueued:
-            self.logs.mark_unqueued(
-                org_id, log_id, [m["delivery_id"] for m in unqueued], "Could not be queued; use redeliver to retry."
-            )
         return TriggerAccepted(
             log_id=log_id,
             event=request.event,

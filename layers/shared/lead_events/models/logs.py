@@ -18,7 +18,10 @@ class Attempt(Model):
 
 
 class Delivery(Model):
-    id: str
+    id: str = Field(
+        description="The delivery's id: every request of it carries it as the `webhook-id` header (and the "
+        "`{delivery_id}` macro), the same on every retry and redelivery."
+    )
     kind: str = Field(description="`event` (the event's postback) or `affiliate` (the lead's affiliate).")
     postback_id: str | None
     method: str

@@ -114,7 +114,6 @@ def trigger_service() -> TriggerService:
         logs=log_store(),
         config=config_table(),
         cache=ConfigCache(config_table(), settings().config_cache_seconds),
-        queue=delivery_queue(),
         reports=report_store(),
         retention_days=settings().log_retention_days,
     )

@@ -4,6 +4,12 @@ One `ENTRY` item per accepted trigger holds the deliveries (a map by delivery id
 request and its state); every attempt is an item of its own in the same partition, so an entry
 never outgrows DynamoDB's item limit however often it is retried. Every delivery state change is a
 conditional write, which is what makes the dispatcher safe under SQS's at-least-once delivery.
+
+The entry is also the postback queue's outbox: a write that leaves deliveries to send (a new
+entry, a retry, a redelivery) names them in its `outbox` attribute, in the same write, and every
+other write to the entry removes it. The table's stream record of each write then carries exactly
+the work that write created, and the outbox relay (logic/outbox.py) turns it into queue messages:
+no caller hands its work to SQS itself, so none can crash between the two.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from lead_events.errors import InvalidCursor, LogNotFound
+from lead_events import clock
+from lead_events.errors import Conflict, InvalidCursor, LogNotFound
 from lead_events.store import keys
 from lead_events.store.dynamo import from_item, is_condition_failure, to_item
 
@@ -29,6 +36,12 @@ if TYPE_CHECKING:
 # The listing index keys that contain the status, and so move when it changes.
 _STATUS_INDEX_KEYS = {attribute for (_, _, by_status), (_, attribute) in keys.LOG_INDEXES.items() if by_status}
 
+OUTBOX = "outbox"  # the template's stream filter matches this attribute: keep them together
+
+# How often a write conditional on the entry's version is tried again after another delivery of
+# the same entry changed it first (each failure means another write succeeded).
+_VERSION_TRIES = 8
+
 
 def entry_status(deliveries: dict[str, dict[str, Any]]) -> str:
     """The entry's status from its deliveries' (product.md §7)."""
@@ -39,6 +52,39 @@ def entry_status(deliveries: dict[str, dict[str, Any]]) -> str:
         if status in statuses:
             return status
     return "delivered"
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    """A delivery a write left to send: its next attempt, and when it is due (None: at once)."""
+
+    org_id: str
+    log_id: str
+    delivery_id: str
+    attempt: int
+    not_before: float | None
+
+
+def outbox_of(new_image: dict[str, Any]) -> list[DueDelivery]:
+    """The deliveries an entry's stream record (its new image, in DynamoDB's wire format) names in its outbox.
+
+    Raises KeyError, TypeError or ValueError for an image that is not an entry with an outbox.
+    """
+    entry = from_item(new_image)
+    due = []
+    for delivery_id in json.loads(entry[OUTBOX]):
+        delivery = entry["deliveries"][delivery_id]
+        retry_at = delivery.get("next_attempt_at") if delivery["status"] == "retrying" else None
+        due.append(
+            DueDelivery(
+                org_id=str(entry["org_id"]),
+                log_id=str(entry["log_id"]),
+                delivery_id=str(delivery_id),
+                attempt=int(delivery.get("attempts", 0)) + 1,
+                not_before=clock.epoch(retry_at) if retry_at else None,
+            )
+        )
+    return due
 
 
 @dataclass
@@ -55,10 +101,13 @@ class AttemptRecord:
     entry: dict[str, Any]  # the entry as the claim returned it
 
 
-def _delivery_changes(record: AttemptRecord) -> dict[str, Any]:
-    changes = {**record.changes, "attempts": record.number}
-    changes.setdefault("last_status_code", None)
-    return changes
+class EntryBusy(Exception):
+    """The entry kept changing under a conditional write (not a client's doing: the message comes back)."""
+
+
+class NothingToRedeliver(Conflict):
+    def __init__(self) -> None:
+        super().__init__("This entry has no failed deliveries to redeliver.")
 
 
 class LogStore:
@@ -70,7 +119,7 @@ class LogStore:
         return to_item({"pk": keys.log_pk(org_id, log_id), "sk": keys.LOG_ENTRY})
 
     def entry_put(self, org_id: str, entry: dict[str, Any]) -> TransactWriteItemTypeDef:
-        """The transaction item that writes a new entry (with its index keys)."""
+        """The transaction item that writes a new entry (with its index keys, and its deliveries in the outbox)."""
         item = {
             "pk": keys.log_pk(org_id, entry["log_id"]),
             "sk": keys.LOG_ENTRY,
@@ -81,6 +130,8 @@ class LogStore:
             **keys.log_index_keys(org_id, entry["created_at"], entry["event"], entry["campaign_id"], entry["status"]),
             **entry,
         }
+        if entry.get("deliveries"):
+            item[OUTBOX] = json.dumps(sorted(entry["deliveries"]))
         return {
             "Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}
         }
@@ -128,49 +179,33 @@ class LogStore:
         return [from_item(item) for item in answer.get("Items", [])]
 
     def claim(
-        self, org_id: str, log_id: str, delivery_id: str, attempt: int, now: float, lease_seconds: float
+        self, org_id: str, log_id: str, delivery_id: str, attempt: int, now: float, until: float
     ) -> dict[str, Any] | None:
-        """Take the delivery for attempt number `attempt`.
+        """Take the delivery for attempt number `attempt` until `until` (epoch seconds): the entry, or None.
 
         None when that attempt is not due: the delivery is settled, the attempt was made already (a
-        duplicate or stale message), or another dispatcher holds the claim.
+        duplicate or stale message), or another dispatcher holds the claim. A claim changes no
+        delivery's state, so it leaves the entry's version alone.
         """
-        return self.claim_together(org_id, log_id, [(delivery_id, attempt)], now, lease_seconds)
-
-    def claim_together(
-        self, org_id: str, log_id: str, attempts: list[tuple[str, int]], now: float, lease_seconds: float
-    ) -> dict[str, Any] | None:
-        """Take several deliveries of one entry at once (delivery id, attempt number): the entry, or None.
-
-        All or none: None when any of them is not due (see `claim`); the caller then claims them one by one.
-        A claim adds to the entry's version, like every write to its deliveries: the version the claim
-        returns is the one `record_attempts` expects.
-        """
-        names: dict[str, str] = {"#status": "status"}
-        conditions, sets = [], []
-        values: dict[str, Any] = {
-            ":until": round(now + lease_seconds, 3),
-            ":now": round(now, 3),
-            ":queued": "queued",
-            ":retrying": "retrying",
-            ":one": 1,
-        }
-        for i, (delivery_id, attempt) in enumerate(attempts):
-            names[f"#d{i}"] = delivery_id
-            values[f":previous{i}"] = attempt - 1
-            sets.append(f"deliveries.#d{i}.claim_until = :until")
-            conditions.append(
-                f"deliveries.#d{i}.#status IN (:queued, :retrying) AND deliveries.#d{i}.attempts = :previous{i} AND "
-                f"(attribute_not_exists(deliveries.#d{i}.claim_until) OR deliveries.#d{i}.claim_until < :now)"
-            )
         try:
             answer = self.db.update_item(
                 TableName=self.table,
                 Key=self._entry_key(org_id, log_id),
-                UpdateExpression="SET " + ", ".join(sets) + " ADD version :one",
-                ConditionExpression=" AND ".join(f"({c})" for c in conditions),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(values),
+                UpdateExpression=f"SET deliveries.#d.claim_until = :until REMOVE {OUTBOX}",
+                ConditionExpression=(
+                    "deliveries.#d.#status IN (:queued, :retrying) AND deliveries.#d.attempts = :previous AND "
+                    "(attribute_not_exists(deliveries.#d.claim_until) OR deliveries.#d.claim_until < :now)"
+                ),
+                ExpressionAttributeNames={"#d": delivery_id, "#status": "status"},
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":until": round(until, 3),
+                        ":now": round(now, 3),
+                        ":queued": "queued",
+                        ":retrying": "retrying",
+                        ":previous": attempt - 1,
+                    }
+                ),
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
@@ -193,179 +228,116 @@ class LogStore:
         )
 
     def record_attempt(self, record: AttemptRecord) -> None:
-        """Store the attempt and the delivery's new state; then the entry's status.
+        """Store the attempt, then the delivery's new state with the entry's status and, for a retry, its outbox.
 
-        Both writes are conditional, so a repeated call (a duplicate message) changes nothing; one
-        that follows a crash between the two writes completes the second.
+        The attempt item first: a crash before the second write leaves the delivery claimed but
+        unrecorded, so its message, back after the visibility timeout, makes the attempt again
+        (with the same webhook-id) and overwrites the attempt item with what that request got.
+        The second write is conditional on the entry's version (so the status written is the one
+        all its deliveries imply) and on the delivery's attempt count (so a repeated call changes
+        nothing); when another delivery of the entry was recorded first, it is written again from
+        the entry as that write left it.
         """
-        try:
-            self.db.put_item(
-                TableName=self.table, Item=self._attempt_item(record), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
-        changes = _delivery_changes(record)
-        names = {"#d": record.delivery_id, **{f"#{k}": k for k in changes}}
-        values = {f":{k}": v for k, v in changes.items()} | {":previous": record.number - 1, ":one": 1}
-        try:
-            answer = self.db.update_item(
-                TableName=self.table,
-                Key=self._entry_key(record.org_id, record.log_id),
-                UpdateExpression="SET "
-                + ", ".join(f"deliveries.#d.#{k} = :{k}" for k in changes)
-                + ", last_status_code = :last_status_code"
-                + " REMOVE deliveries.#d.claim_until ADD version :one",
-                ConditionExpression="deliveries.#d.attempts = :previous",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(values),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
+        self.db.put_item(TableName=self.table, Item=self._attempt_item(record))
+        entry = record.entry
+        for _ in range(_VERSION_TRIES):
+            delivery = entry.get("deliveries", {}).get(record.delivery_id)
+            if delivery is None or int(delivery.get("attempts", 0)) >= record.number:
                 return  # recorded already
-            raise
-        self._settle_status(record.org_id, from_item(answer["Attributes"]))
+            try:
+                self.db.update_item(**self._record_update(entry, record))
+            except ClientError as exc:
+                if not is_condition_failure(exc):
+                    raise
+                if "Item" not in exc.response:
+                    return  # the entry is gone (expired): nothing to record into
+                entry = from_item(exc.response["Item"])  # type: ignore[typeddict-item]
+            else:
+                return
+        raise EntryBusy(f"entry {record.log_id} kept changing while recording delivery {record.delivery_id}")
 
-    def record_attempts(self, records: list[AttemptRecord], also: list[TransactWriteItemTypeDef]) -> bool:
-        """A batch's attempts, their deliveries' new states and their entries' statuses in one transaction.
-
-        One update per entry, conditional on the entry's version (the one its claim returned), so
-        each delivery's attempt is the one claimed and the status written is the one all the
-        entry's deliveries imply. `also` joins the same
-        transaction. False when it was cancelled (a duplicate, a stale claim, a concurrent change):
-        nothing was written, and `record_attempt` one by one settles each case.
-        """
-        groups: dict[tuple[str, str], list[AttemptRecord]] = {}
-        for record in records:
-            groups.setdefault((record.org_id, record.log_id), []).append(record)
-        items: list[TransactWriteItemTypeDef] = [
-            {"Put": {"TableName": self.table, "Item": self._attempt_item(record)}} for record in records
-        ]
-        items += [self._entry_update(group) for group in groups.values()]
-        try:
-            self.db.transact_write_items(TransactItems=items + also)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in (
-                "TransactionCanceledException",
-                "TransactionConflictException",
-            ):
-                return False
-            raise
-        return True
-
-    def _entry_update(self, group: list[AttemptRecord]) -> TransactWriteItemTypeDef:
-        entry = max((record.entry for record in group), key=lambda e: e["version"])
+    def _record_update(self, entry: dict[str, Any], record: AttemptRecord) -> dict[str, Any]:
+        changes = {**record.changes, "attempts": record.number}
+        changes.setdefault("last_status_code", None)
         deliveries = {d: dict(state) for d, state in entry["deliveries"].items()}
-        for record in group:
-            delivery = deliveries[record.delivery_id]
-            delivery.update(_delivery_changes(record))
-            delivery.pop("claim_until", None)
-        values: dict[str, Any] = {
-            ":version": entry["version"],
-            ":one": 1,
-            ":deliveries": deliveries,
-            ":last_status_code": group[-1].changes.get("last_status_code"),
+        deliveries[record.delivery_id].update(changes)
+        names: dict[str, str] = {"#d": record.delivery_id, **{f"#{k}": k for k in changes}}
+        values: dict[str, Any] = {f":{k}": v for k, v in changes.items()}
+        values |= {":version": entry["version"], ":previous": record.number - 1, ":one": 1}
+        sets = [f"deliveries.#d.#{k} = :{k}" for k in changes] + ["last_status_code = :last_status_code"]
+        removes = ["deliveries.#d.claim_until"]
+        if changes["status"] == "retrying":
+            sets.append(f"{OUTBOX} = :outbox")
+            values[":outbox"] = json.dumps([record.delivery_id])
+        else:
+            removes.append(OUTBOX)
+        sets += self._status_sets(record.org_id, entry, entry_status(deliveries), names, values)
+        return {
+            "TableName": self.table,
+            "Key": self._entry_key(record.org_id, record.log_id),
+            "UpdateExpression": f"SET {', '.join(sets)} REMOVE {', '.join(removes)} ADD version :one",
+            "ConditionExpression": "version = :version AND deliveries.#d.attempts = :previous",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item(values),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
-        sets = ["deliveries = :deliveries", "last_status_code = :last_status_code"]
-        names: dict[str, str] = {}
-        status = entry_status(deliveries)
-        if status != entry.get("status"):
-            index_keys = keys.log_index_keys(
-                group[0].org_id, entry["created_at"], entry["event"], entry["campaign_id"], status
-            )
-            changed = {"status": status} | {k: v for k, v in index_keys.items() if k in _STATUS_INDEX_KEYS}
-            for field, value in changed.items():
-                names[f"#{field}"] = field
-                values[f":entry_{field}"] = value
-                sets.append(f"#{field} = :entry_{field}")
-        update: TransactWriteItemTypeDef = {
-            "Update": {
-                "TableName": self.table,
-                "Key": self._entry_key(group[0].org_id, group[0].log_id),
-                "UpdateExpression": f"SET {', '.join(sets)} ADD version :one",
-                # Every write to the deliveries (claims included) adds to the version: unchanged, it means
-                # the entry is as the claim returned it, so the whole map can be written from it, with
-                # each delivery's attempt the one claimed (and any other delivery's claim kept).
-                "ConditionExpression": "version = :version",
-                "ExpressionAttributeValues": to_item(values),
-            }
-        }
-        if names:
-            update["Update"]["ExpressionAttributeNames"] = names
-        return update
 
-    def requeue(self, org_id: str, log_id: str, delivery_ids: list[str]) -> None:
-        """Put failed deliveries back to `queued` (conditional on their still being failed)."""
-        names = {f"#d{i}": d for i, d in enumerate(delivery_ids)} | {"#status": "status"}
-        answer = self.db.update_item(
-            TableName=self.table,
-            Key=self._entry_key(org_id, log_id),
-            UpdateExpression="SET "
-            + ", ".join(f"deliveries.#d{i}.#status = :queued" for i in range(len(delivery_ids)))
-            + " ADD version :one",
-            ConditionExpression=" AND ".join(f"deliveries.#d{i}.#status = :failed" for i in range(len(delivery_ids))),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=to_item({":queued": "queued", ":failed": "failed", ":one": 1}),
-            ReturnValues="ALL_NEW",
-        )
-        self._settle_status(org_id, from_item(answer["Attributes"]))
-
-    def mark_unqueued(self, org_id: str, log_id: str, delivery_ids: list[str], error: str) -> None:
-        """Deliveries whose queue message could not be sent: failed, visibly, and redeliverable."""
-        names = {f"#d{i}": d for i, d in enumerate(delivery_ids)} | {"#status": "status", "#error": "error"}
-        answer = self.db.update_item(
-            TableName=self.table,
-            Key=self._entry_key(org_id, log_id),
-            UpdateExpression="SET "
-            + ", ".join(
-                f"deliveries.#d{i}.#status = :failed, deliveries.#d{i}.#error = :error"
-                for i in range(len(delivery_ids))
-            )
-            + " ADD version :one",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=to_item({":failed": "failed", ":error": error, ":one": 1}),
-            ReturnValues="ALL_NEW",
-        )
-        self._settle_status(org_id, from_item(answer["Attributes"]))
-
-    def _settle_status(self, org_id: str, entry: dict[str, Any]) -> None:
-        """Write the entry status its deliveries imply, unless a later change got there first."""
-        status = entry_status(entry.get("deliveries", {}))
+    @staticmethod
+    def _status_sets(
+        org_id: str, entry: dict[str, Any], status: str, names: dict[str, str], values: dict[str, Any]
+    ) -> list[str]:
+        """The SET clauses that move the entry to `status` (with its status-bearing index keys), if it changes."""
         if status == entry.get("status"):
-            return
+            return []
         index_keys = keys.log_index_keys(org_id, entry["created_at"], entry["event"], entry["campaign_id"], status)
-        changes = {"status": status} | {k: v for k, v in index_keys.items() if k in _STATUS_INDEX_KEYS}
-        try:
-            self.db.update_item(
-                TableName=self.table,
-                Key=self._entry_key(org_id, entry["log_id"]),
-                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in changes),
-                ConditionExpression="version = :version",
-                ExpressionAttributeNames={f"#{k}": k for k in changes},
-                ExpressionAttributeValues=to_item(
-                    {f":{k}": v for k, v in changes.items()} | {":version": entry["version"]}
-                ),
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise  # otherwise a later change wrote its own, newer status
+        changed = {"status": status} | {k: v for k, v in index_keys.items() if k in _STATUS_INDEX_KEYS}
+        for field, value in changed.items():
+            names[f"#entry_{field}"] = field
+            values[f":entry_{field}"] = value
+        return [f"#entry_{field} = :entry_{field}" for field in changed]
+
+    def requeue_failed(self, org_id: str, log_id: str) -> list[str]:
+        """Put every failed delivery of the entry back to `queued`, in its outbox; the ids requeued.
+
+        One write conditional on the entry's version, so two redeliveries at once requeue each
+        delivery once: the second finds nothing failed (NothingToRedeliver).
+        """
+        entry = self.get_entry(org_id, log_id)
+        for _ in range(_VERSION_TRIES):
+            failed = sorted(k for k, d in (entry.get("deliveries") or {}).items() if d["status"] == "failed")
+            if not failed:
+                raise NothingToRedeliver()
+            deliveries = {
+                d: {**state, "status": "queued"} if d in failed else state for d, state in entry["deliveries"].items()
+            }
+            names: dict[str, str] = {"#status": "status"} | {f"#d{i}": d for i, d in enumerate(failed)}
+            values: dict[str, Any] = {":queued": "queued", ":version": entry["version"], ":one": 1}
+            values[":outbox"] = json.dumps(failed)
+            sets = [f"deliveries.#d{i}.#status = :queued" for i in range(len(failed))] + [f"{OUTBOX} = :outbox"]
+            sets += self._status_sets(org_id, entry, entry_status(deliveries), names, values)
+            try:
+                self.db.update_item(
+                    TableName=self.table,
+                    Key=self._entry_key(org_id, log_id),
+                    UpdateExpression=f"SET {', '.join(sets)} ADD version :one",
+                    ConditionExpression="version = :version",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=to_item(values),
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+            except ClientError as exc:
+                if not is_condition_failure(exc):
+                    raise
+                if "Item" not in exc.response:
+                    raise LogNotFound(log_id) from exc
+                entry = from_item(exc.response["Item"])  # type: ignore[typeddict-item]
+            else:
+                return failed
+        raise Conflict("The entry is changing right now (its deliveries are being recorded); try again.")
 
 
 _CREATED_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T[0-9:.]+Z#[0-9a-f]{1,40}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
-LISTED = [
-    "log_id",
-    "created_at",
-    "event",
-    "lead_id",
-    "transaction_id",
-    "campaign_id",
-    "source",
-    "status",
-    "last_status_code",
-    "revenue",
-]
 
 
 def encode_listing_cursor(month: str | None, created_key: str) -> str:

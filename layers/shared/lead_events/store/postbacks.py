@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -20,8 +18,6 @@ from lead_events.store.dynamo import (
 )
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-
     from lead_events.models.postbacks import Postback, PostbackPage
 
 MAX_POSTBACKS_PER_EVENT = 20
@@ -158,27 +154,6 @@ class PostbackStore:
 
     def _bump_version(self, org_id: str) -> None:
         self._config.db.update_item(**self._config.version_bump(org_id)["Update"])
-
-    def success_updates(
-        self, org_id: str, postbacks: Sequence[tuple[str, str]]
-    ) -> builtins.list[TransactWriteItemTypeDef]:
-        """The transaction items that end these postbacks' runs of failures (each cancels if it was deleted).
-
-        With the configuration version bump, so that new triggers stop marking deliveries `failing`.
-        """
-        updates: builtins.list[TransactWriteItemTypeDef] = [
-            {
-                "Update": {
-                    "TableName": self._config.table,
-                    "Key": self._key(org_id, event, postback_id),
-                    "UpdateExpression": "SET consecutive_failures = :zero",
-                    "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": to_item({":zero": 0}),
-                }
-            }
-            for event, postback_id in postbacks
-        ]
-        return [*updates, self._config.version_bump(org_id)] if updates else []
 
     def note_success(self, org_id: str, event: str, postback_id: str) -> None:
         """A delivered request ends a run of failures (if there is one)."""
