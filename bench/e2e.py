@@ -274,7 +274,7 @@ def run(report: Report) -> None:
         f"{sources or 'none'}, {pollers} pollers each, long-polling 1 s (a batch is what is waiting when a poll "
         "returns, no batching window). Segments from wall-clock timestamps: the entry's `created_at` (read back with "
         "`GET /logs/{id}`) and its first attempt's `at`. Bounded by the emulator: every DynamoDB request is "
-        f"serialized in moto. Errors in the stack's log (both runs): {errors or 'none'}."
+        f"serialized in moto. Errors in the stack's log (the one stack of both tables): {errors or 'none'}."
     )
 
     def latency(fired_alone: Fired) -> tuple[list[float], list[float], dict[str, list[float]], int]:
@@ -321,7 +321,7 @@ def run(report: Report) -> None:
         f"{TRIGGERS} inbound `GET /postback/{{token}}?event=sale&clickid=...` at concurrency {CONCURRENCY}, each "
         f"worker on its own pooled session, after the unloaded run. Inbound answers: {answers}; {len(done)} "
         f"postbacks arrived. Mean end to end: {statistics.fmean(total) * 1000 if total else 0:.0f} ms. Same stack "
-        f"and receiver as above. Errors in the stack's log (both runs): {errors or 'none'}.",
+        f"and receiver as above. Errors in the stack's log (the one stack of both tables): {errors or 'none'}.",
         ["span", "p50 ms", "p95 ms", "sustained rate"],
         rows,
     )
