@@ -67,8 +67,11 @@ openapi: $(VENV)/.installed ## Regenerate the OpenAPI document served by the doc
 botocore-data: $(VENV)/.installed ## Regenerate the trimmed botocore data the clients load (after upgrading botocore)
 	PYTHONPATH=layers/shared $(PY) -m lead_events.trim_botocore_data
 
-bench: $(VENV)/.installed ## Run the benchmarks (bench/) and write bench/results.md
-	PYTHONPATH=.:layers/shared:functions $(PY) -m bench.run
+# SECTIONS=e2e,trigger (or BENCH_SECTIONS in the environment) runs only those, printed and not written
+# to bench/results.md, which holds every section; RESULTS=<file> (BENCH_RESULTS) writes the tables there.
+bench: $(VENV)/.installed ## Run the benchmarks (bench/), write bench/results.md; SECTIONS=e2e[,...] [RESULTS=file]: only those
+	PYTHONPATH=.:layers/shared:functions $(if $(SECTIONS),BENCH_SECTIONS="$(SECTIONS)") \
+		$(if $(RESULTS),BENCH_RESULTS="$(RESULTS)") $(PY) -m bench.run
 
 clean: ## Remove build output and caches (keeps the virtual environments)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
