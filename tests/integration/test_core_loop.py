@@ -271,6 +271,9 @@ def test_5xx_is_retried_on_the_schedule_until_it_succeeds(org: Org, receiver: Re
     assert entry["status"] == "delivered"
     assert [a["status_code"] for a in delivery["attempts"]] == [500, 503, 200]
     assert delivery["attempts"][1]["response_body"] == "busy"
+    # Every attempt carries the delivery's id, so the receiver can tell a repeat from a new delivery.
+    assert [r.headers["webhook-id"] for r in receiver.received("/pb")] == [delivery["id"]] * 3
+    assert delivery["id"] == f"{accepted['log_id']}_{delivery['postback_id']}"
 
 
 def test_a_4xx_fails_at_once_and_can_be_redelivered(org: Org, receiver: Receiver) -> None:
@@ -291,6 +294,34 @@ def test_a_4xx_fails_at_once_and_can_be_redelivered(org: Org, receiver: Receiver
     assert entry["status"] == "delivered"
     assert [a["number"] for a in entry["deliveries"][0]["attempts"]] == [1, 2]
     assert org.logs("POST", f"/logs/{accepted['log_id']}/redeliver")[0] == 409
+    assert [r.headers["webhook-id"] for r in receiver.received("/pb")] == [entry["deliveries"][0]["id"]] * 2
+
+
+def test_concurrent_redeliveries_requeue_each_failed_delivery_once(org: Org, receiver: Receiver) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _setup(org, receiver)
+    org.config("POST", "/events/sale/postbacks", body={"url": receiver.url + "/second"})
+    receiver.answer("/pb", 404)
+    receiver.answer("/second", 410)
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    dispatch(drain_queue())
+    path = f"/logs/{accepted['log_id']}/redeliver"
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: org.logs("POST", path), range(16)))
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [202] + [409] * 15, answers
+    assert len(drain_queue()) == 2  # each failed delivery queued again once
+
+
+def test_the_delivery_id_is_a_macro(org: Org, receiver: Receiver) -> None:
+    _setup(org, receiver, url="/pb?id={delivery_id}")
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    dispatch(drain_queue())
+    [request] = receiver.received("/pb")
+    [delivery] = org.logs("GET", f"/logs/{accepted['log_id']}")[1]["deliveries"]
+    assert request.path == f"/pb?id={delivery['id']}"
+    assert request.headers["webhook-id"] == delivery["id"]
 
 
 def test_a_spent_schedule_fails_the_delivery(org: Org, receiver: Receiver, deploy: Deploy) -> None:

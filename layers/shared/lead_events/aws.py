@@ -25,8 +25,14 @@ if TYPE_CHECKING:
 
 # No client-side check of each request against the service model: the service checks it anyway, and
 # walking a transaction of 20 items' nested maps costs the dispatcher milliseconds a batch.
+# As many pooled connections as the dispatcher has delivery threads (http/client.py POOL_SIZE), each of
+# which makes its own DynamoDB calls: botocore's default of 10 would open and drop connections.
 _CONFIG = Config(
-    connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3}, parameter_validation=False
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"mode": "standard", "max_attempts": 3},
+    parameter_validation=False,
+    max_pool_connections=20,
 )
 
 
