@@ -1,0 +1,211 @@
+"""The fault-injection matrix: the code stopped after every step boundary, then left to recover alone.
+
+Each scenario is run once to list its step boundaries (tests/faults/harness.py), then once per
+boundary with the code stopped right after it, in a world of its own; then the system runs with no
+person acting. Whatever the boundary:
+
+- every accepted trigger (its transaction committed) and every accepted redelivery reaches the
+  receiver, and its entry ends `delivered` (or `failed`, where the receiver says so for good);
+- the receiver gets each attempt once, except when the stop fell between a request's answer and its
+  record (the documented window): then at most one copy more, with the same `webhook-id`;
+- nothing that was not accepted is sent.
+
+docs/reliability.md shows the matrix this produces; `test_the_documented_matrix_is_the_one_measured`
+keeps the two the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from lead_events.logic.orgs import create_organization
+from lead_events.store.factory import org_store
+from tests.conftest import ROOT, Deploy, http_event, lambda_context
+from tests.faults.harness import Boundary, Faults, World
+from tests.receiver import Receiver
+
+DOC = ROOT / "docs" / "reliability.md"
+
+
+@dataclass
+class Run:
+    """What one run of a scenario left behind."""
+
+    world: World
+    org_id: str
+    accepted: bool  # the trigger (or the redelivery) the scenario is about was committed
+    expected_attempts: int  # the attempts each delivery needs when nothing is stopped
+
+
+def _config(org_id: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    import json
+
+    from config_api.app import lambda_handler
+
+    answer = lambda_handler(http_event(method, path, body=body, org_id=org_id), lambda_context("config_api"))
+    return answer["statusCode"], json.loads(answer["body"]) if answer.get("body") else None
+
+
+def _lead(org_id: str, lead: dict[str, Any]) -> None:
+    from trigger_api.app import lambda_handler
+
+    answer = lambda_handler(http_event("POST", "/leads", body=lead, org_id=org_id), lambda_context("trigger_api"))
+    assert answer["statusCode"] == 201, answer
+
+
+def _organization(world: World, receiver: Receiver, *, affiliate: bool) -> str:
+    """A new organization with an event `sale` and a postback to the receiver, and a lead L1 (not counted)."""
+    org_id = create_organization(org_store(), "Faults", "https://api.example.com").org_id
+    event = {"name": "sale", "conversion": True, "affiliate_conversion": affiliate}
+    assert _config(org_id, "POST", "/events", event)[0] == 201
+    assert _config(org_id, "POST", "/events/sale/postbacks", {"url": receiver.url + "/pb?tid={transaction_id}"})[0] == 201
+    lead: dict[str, Any] = {"lead_id": "L1", "transaction_id": "T1", "campaign_id": "c1"}
+    if affiliate:
+        assert _config(org_id, "PUT", "/affiliates/aff1", {"name": "Aff", "postback_url": receiver.url + "/aff"})[0] == 200
+        lead["affiliate_id"] = "aff1"
+    _lead(org_id, lead)
+    return org_id
+
+
+def _trigger_committed(world: World, org_id: str) -> bool:
+    return bool(world.entries(org_id))
+
+
+def two_deliveries(world: World, receiver: Receiver) -> Run:
+    """An affiliate conversion: the event's postback and the affiliate's, both answered 200."""
+    org_id = _organization(world, receiver, affiliate=True)
+    world.trigger(org_id, {"event": "sale", "lead_id": "L1"})
+    world.settle()
+    return Run(world, org_id, _trigger_committed(world, org_id), expected_attempts=1)
+
+
+def a_retry(world: World, receiver: Receiver) -> Run:
+    """The receiver is busy once (503), then answers: the retry is recorded, then made."""
+    org_id = _organization(world, receiver, affiliate=False)
+    receiver.answer("/pb", 503)
+    world.trigger(org_id, {"event": "sale", "lead_id": "L1"})
+    world.settle()
+    return Run(world, org_id, _trigger_committed(world, org_id), expected_attempts=2)
+
+
+def a_long_backoff(world: World, receiver: Receiver) -> Run:
+    """A retry due in over 15 minutes: its message hops through the queue until it is due."""
+    org_id = _organization(world, receiver, affiliate=False)
+    receiver.answer("/pb", 500)
+    world.trigger(org_id, {"event": "sale", "lead_id": "L1"})
+    world.settle()
+    return Run(world, org_id, _trigger_committed(world, org_id), expected_attempts=2)
+
+
+def a_redelivery(world: World, receiver: Receiver) -> Run:
+    """A delivery fails for good (404); an operator redelivers it and the receiver then answers."""
+    org_id = _organization(world, receiver, affiliate=False)
+    receiver.answer("/pb", 404)
+    world.faults.armed = False  # the redelivery is what is stopped here
+    world.trigger(org_id, {"event": "sale", "lead_id": "L1"})
+    world.settle()
+    [entry] = world.entries(org_id)
+    assert entry["status"] == "failed"
+    world.faults.armed = True
+    world.redeliver(org_id, entry["log_id"])
+    world.settle()
+    [entry] = world.entries(org_id)
+    requeued = any(int(d["attempts"]) > 1 for d in entry["deliveries"].values()) or entry["status"] != "failed"
+    return Run(world, org_id, requeued, expected_attempts=2)
+
+
+SCENARIOS: dict[str, tuple[Callable[[World, Receiver], Run], dict[str, str]]] = {
+    "two deliveries": (two_deliveries, {}),
+    "a retry": (a_retry, {"POSTBACK_RETRY_SCHEDULE": "60"}),
+    "a long backoff": (a_long_backoff, {"POSTBACK_RETRY_SCHEDULE": "2000"}),
+    "a redelivery": (a_redelivery, {}),
+}
+
+
+def _check(run: Run, receiver: Receiver, stop: Boundary | None) -> str:
+    """The outcome a user would check, in words; raises AssertionError when a promise is broken."""
+    entries = run.world.entries(run.org_id)
+    if not run.accepted:
+        if run.world.faults.crashed_at is not None and run.world.faults.crashed_at.function == "logs_api":
+            # The redelivery was not accepted: the entry is as it was, failed, and nothing more was sent.
+            assert [e["status"] for e in entries] == ["failed"]
+            assert len(receiver.received()) == 1
+            return "not accepted: nothing sent again"
+        assert entries == [] and receiver.received() == [], "a trigger that was not accepted left work behind"
+        return "not accepted: nothing written, nothing sent"
+    [entry] = entries
+    assert entry["status"] == "delivered", f"the entry ended {entry['status']}"
+    by_id = Counter(r.headers.get("webhook-id") for r in receiver.received())
+    extra = 0
+    for key, delivery in entry["deliveries"].items():
+        webhook_id = f"{entry['log_id']}_{key}"
+        assert delivery["status"] == "delivered"
+        assert int(delivery["attempts"]) == run.expected_attempts
+        copies = by_id.pop(webhook_id, 0) - run.expected_attempts
+        assert copies >= 0, f"{key}: the receiver missed an attempt"
+        extra += copies
+    assert not by_id, f"requests that belong to no delivery: {by_id}"
+    if extra:
+        assert stop is not None and stop.in_the_window, f"{extra} extra request(s) outside the documented window"
+        assert extra <= 1, f"{extra} extra requests"
+        return "delivered; one copy again, same webhook-id"
+    return "delivered once"
+
+
+def _run(world: World, name: str, crash_after: int | None) -> tuple[Faults, str]:
+    scenario, _ = SCENARIOS[name]
+    receiver = Receiver()
+    try:
+        world.faults = Faults(crash_after=crash_after)
+        run = scenario(world, receiver)
+        return world.faults, _check(run, receiver, world.faults.crashed_at)
+    finally:
+        receiver.close()
+
+
+def _matrix(name: str, monkeypatch: pytest.MonkeyPatch, deploy: Deploy) -> list[tuple[str, str]]:
+    deploy(**SCENARIOS[name][1])
+    world = World(monkeypatch)
+    faults, outcome = _run(world, name, None)
+    rows = [("(no stop)", outcome)]
+    for k, boundary in enumerate(list(faults.seen), start=1):
+        crashed, outcome = _run(world, name, k)
+        assert crashed.crashed_at == boundary, (
+            f"run {k} stopped at {crashed.crashed_at}, not at {boundary}: the steps are not repeatable"
+        )
+        rows.append((str(boundary), outcome))
+    return rows
+
+
+def _table(matrices: dict[str, list[tuple[str, str]]]) -> str:
+    lines = ["| scenario | stopped | outcome after recovery |", "| --- | --- | --- |"]
+    for name, rows in matrices.items():
+        lines += [f"| {name} | {stop} | {outcome} |" for stop, outcome in rows]
+    return "\n".join(lines) + "\n"
+
+
+MEASURED: dict[str, list[tuple[str, str]]] = {}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_a_stop_after_any_step_loses_nothing_and_repeats_only_in_the_window(
+    aws: None, monkeypatch: pytest.MonkeyPatch, deploy: Deploy, name: str
+) -> None:
+    MEASURED[name] = _matrix(name, monkeypatch, deploy)
+    assert len(MEASURED[name]) > 3
+
+
+def test_the_documented_matrix_is_the_one_measured(aws: None, monkeypatch: pytest.MonkeyPatch, deploy: Deploy) -> None:
+    for name in SCENARIOS:
+        if name not in MEASURED:
+            MEASURED[name] = _matrix(name, monkeypatch, deploy)
+    table = _table({name: MEASURED[name] for name in SCENARIOS})
+    documented = re.search(r"<!-- fault-matrix -->\n(.*?)<!-- /fault-matrix -->", DOC.read_text(), re.S)
+    assert documented is not None, f"{DOC} has no <!-- fault-matrix --> section"
+    assert documented.group(1) == table, f"docs/reliability.md's matrix is out of date; it is now:\n{table}"
