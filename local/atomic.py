@@ -8,7 +8,8 @@ SQS requests are left alone: a long poll must not hold up the tables.
 moto also backs up every table a transaction touches with a deep copy — once per item of the
 transaction — so it can roll back; a transaction costs O(table size) and the emulator slows down as
 the tables fill. `cheap_transaction_rollback` backs up only the items the transaction touches,
-which is enough to roll back since requests are serialized anyway.
+which is enough to roll back since requests are serialized anyway. (moto's copies held the tables'
+streams too: a cancelled transaction also takes back the stream records of the writes it undoes.)
 
 And moto writes every response through a generic serializer that walks the operation's output
 shape member by member: ~40 ms for an item with a few nested maps. The item operations' results
@@ -33,13 +34,14 @@ from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.responses import ActionContext, ActionResult
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodb.responses import DynamoResult
 from moto.moto_server.threaded_moto_server import MotoRequestHandler, ThreadedMotoServer
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
 from local.expressions import memoize_parsing
+from local.moto_streams import faithful_streams
 
 _dynamodb_lock = threading.RLock()
 
@@ -80,11 +82,14 @@ def cheap_transaction_rollback() -> None:
     @functools.wraps(original)
     def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
         saved: list[tuple[Table, DynamoType, DynamoType | None, Any]] = []
+        streams: dict[int, tuple[StreamShard, int]] = {}  # each touched table's stream, and its length now
         for entry in transact_items:
             operation = next(iter(entry.values()))
             table = self.tables.get(operation.get("TableName"))
             if table is None:
                 continue
+            if table.stream_shard is not None:
+                streams.setdefault(id(table), (table.stream_shard, len(table.stream_shard.items)))
             try:
                 hash_key, range_key = _item_keys(table, operation)
             except KeyError:
@@ -100,6 +105,9 @@ def cheap_transaction_rollback() -> None:
                     partition.pop(slot, None)
                 else:
                     partition[slot] = item
+            # moto applied the writes one by one, each adding its stream record; none of them happened.
+            for shard, length in streams.values():
+                del shard.items[length:]
             raise
 
     transact_write_items._cheap = True  # type: ignore[attr-defined]
@@ -166,12 +174,13 @@ def fast_item_responses() -> None:
 
 
 class AtomicMotoServer(ThreadedMotoServer):
-    """moto's threaded server with each DynamoDB request applied whole before the next."""
+    """moto's threaded server: each DynamoDB request applied whole before the next, streams as DynamoDB's."""
 
     def _server_entry(self) -> None:
         cheap_transaction_rollback()
         fast_item_responses()
         memoize_parsing()
+        faithful_streams()
         app = _serialized_wsgi(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
@@ -183,6 +192,7 @@ def serialize_in_process_dynamodb() -> None:
     cheap_transaction_rollback()
     fast_item_responses()
     memoize_parsing()
+    faithful_streams()
     original = BotocoreStubber.process_request
     if getattr(original, "_serialized", False):
         return

@@ -1,8 +1,9 @@
 """`make local`: the whole system on one machine, no Docker and no AWS account.
 
 moto's server is the embedded AWS; the template's tables are created from template.yaml; the HTTP
-API is served on 127.0.0.1:LOCAL_API_PORT (3000) by the local gateway; a development organization
-is seeded and `.local/dev.json` written once everything answers.
+API is served on 127.0.0.1:LOCAL_API_PORT (3000) by the local gateway; the template's SQS and
+DynamoDB stream event sources are polled as Lambda polls them; a development organization is seeded
+and `.local/dev.json` written once everything answers.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from local.gateway import Gateway
 from local.lambdas import FunctionPool
 from local.moto_index import index_moto_queries
 from local.sqs import QueuePoller
+from local.streams import StreamPoller
 from local.template import REGION, Stack, load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +77,26 @@ def create_resources(stack: Stack) -> None:
             sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": queue["Attributes"]["RedrivePolicy"]})
 
 
+def start_stream_pollers(
+    stack: Stack, pools: dict[str, FunctionPool], stopping: threading.Event
+) -> list[threading.Thread]:
+    """One thread per enabled DynamoDB event source of the template, reading its table's stream.
+
+    Call it once the tables exist and before anything writes to them: a LATEST source starts at the
+    end of the stream as it is when its poller is made, as a mapping made at deployment would. One
+    thread, not several: a shard's records go to the function one batch at a time, in order.
+    """
+    threads = []
+    for source in stack.stream_sources:
+        if not source.enabled:
+            continue
+        poller = StreamPoller(stack, source, pools[source.function], stopping)
+        thread = threading.Thread(target=poller.run, name=f"stream-{source.function}-{source.table}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
 def seed_organization(api_url: str) -> dict[str, Any]:
     from lead_events.logic.orgs import create_organization
     from lead_events.store.factory import org_store
@@ -106,14 +128,14 @@ def main() -> int:
         print(f"Cannot listen on {aws_url}: {exc}. Set LOCAL_AWS_PORT to a free port.", file=sys.stderr)
         return 1
     create_resources(stack)
+    stopping = threading.Event()
+    pollers = start_stream_pollers(stack, pools, stopping)
     org = seed_organization(api_url)
 
-    stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
     api_thread = threading.Thread(target=api_server.serve_forever, name="local-api", daemon=True)
     api_thread.start()
-    pollers = []
     for source in stack.queue_sources:
         poller = QueuePoller(stack, source, pools[source.function], stopping)
         for n in range(int(os.environ.get("LOCAL_SQS_POLLERS", "2"))):

@@ -16,6 +16,7 @@ from cfnlint.decode import decode
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 _SUB_VAR = re.compile(r"\$\{([^}]+)\}")
+STREAM_LABEL_PLACEHOLDER = "local"  # what !GetAtt <Table>.StreamArn ends with here
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,28 @@ class QueueSource:
 
 
 @dataclass(frozen=True)
+class StreamSource:
+    """A DynamoDB stream event source mapping: `function` reads the stream of `table` (logical ids).
+
+    The fields are the mapping's parameters (Lambda's services-ddb-params), at Lambda's defaults
+    when the template leaves them out. -1 means infinite for the retry and age limits.
+    """
+
+    function: str
+    table: str
+    starting_position: str  # TRIM_HORIZON or LATEST
+    batch_size: int = 100
+    batching_window: int = 0  # MaximumBatchingWindowInSeconds
+    filter_patterns: tuple[str, ...] = ()  # FilterCriteria's patterns (JSON text), ORed
+    report_batch_item_failures: bool = False
+    bisect_on_error: bool = False  # BisectBatchOnFunctionError
+    max_retry_attempts: int = -1
+    max_record_age: int = -1  # MaximumRecordAgeInSeconds
+    on_failure: str | None = None  # logical id of the SQS queue discarded batches are reported to
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class Function:
     logical_id: str
     name: str
@@ -71,6 +94,7 @@ class Stack:
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)  # logical id -> CreateTable kwargs
     queues: dict[str, dict[str, Any]] = field(default_factory=dict)  # logical id -> CreateQueue kwargs
     queue_sources: list[QueueSource] = field(default_factory=list)
+    stream_sources: list[StreamSource] = field(default_factory=list)
     functions: dict[str, Function] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     authorizers: dict[str, Authorizer] = field(default_factory=dict)
@@ -126,6 +150,12 @@ class _Resolver:
         kind = self.resources[logical_id]["Type"]
         name = self.physical_name(logical_id)
         service = {"AWS::DynamoDB::Table": "dynamodb", "AWS::SQS::Queue": "sqs"}.get(kind, "lambda")
+        if attribute == "StreamArn" and service == "dynamodb":
+            if "StreamSpecification" not in self.resources[logical_id].get("Properties", {}):
+                raise TemplateError(f"Fn::GetAtt {logical_id}.StreamArn: the table has no StreamSpecification")
+            # The real ARN ends with the stream's label, a timestamp only known once the table exists
+            # (DescribeTable's LatestStreamArn): nothing local reads this one, the pollers ask the table.
+            return f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}/stream/{STREAM_LABEL_PLACEHOLDER}"
         if attribute == "Arn":
             if service == "sqs":
                 return f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name.rsplit('/', 1)[1]}"
@@ -226,8 +256,13 @@ def _table_kwargs(props: dict[str, Any], name: str) -> dict[str, Any]:
     for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         if key in props:
             kwargs[key] = props[key]
-    if "StreamSpecification" in props:  # CloudFormation enables the stream a view type is given for
-        kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    if "StreamSpecification" in props:
+        # CloudFormation's StreamSpecification names only the view type (a stream is on when it is there);
+        # CreateTable's must say StreamEnabled. Its ResourcePolicy has nothing to do locally.
+        kwargs["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": props["StreamSpecification"]["StreamViewType"],
+        }
     if "TimeToLiveSpecification" in props:
         kwargs["_ttl"] = props["TimeToLiveSpecification"]
     return kwargs
@@ -261,9 +296,11 @@ def _add_function(stack: Stack, resolver: _Resolver, logical_id: str, props: dic
         timeout=int(props.get("Timeout", 3)),
         memory=int(props.get("MemorySize", 128)),
     )
-    for event in props.get("Events", {}).values():
+    for event_name, event in props.get("Events", {}).items():
         event_props = event.get("Properties", {})
-        if event["Type"] == "SQS":
+        if event["Type"] == "DynamoDB":
+            stack.stream_sources.append(_stream_source(resolver, f"{logical_id}.{event_name}", logical_id, event_props))
+        elif event["Type"] == "SQS":
             queue_arn = event_props["Queue"]
             if not (isinstance(queue_arn, dict) and "Fn::GetAtt" in queue_arn):
                 raise TemplateError(f"{logical_id}: an SQS event's Queue must be !GetAtt <Queue>.Arn to run locally")
@@ -287,6 +324,144 @@ def _add_function(stack: Stack, resolver: _Resolver, logical_id: str, props: dic
                     authorizer=None if auth == "NONE" else (auth or "__default__"),
                 )
             )
+
+
+# A DynamoDB event's properties (SAM's DynamoDB event source, Lambda's services-ddb-params): the ones
+# the local poller runs, the ones that change nothing locally, and the ones it would have to guess.
+_STREAM_PROPERTIES = frozenset(
+    {
+        "Stream",
+        "StartingPosition",
+        "BatchSize",
+        "MaximumBatchingWindowInSeconds",
+        "FilterCriteria",
+        "FunctionResponseTypes",
+        "BisectBatchOnFunctionError",
+        "MaximumRetryAttempts",
+        "MaximumRecordAgeInSeconds",
+        "DestinationConfig",
+        "Enabled",
+    }
+)
+_STREAM_PROPERTIES_IGNORED = frozenset({"KmsKeyArn", "MetricsConfig"})
+_MAX_FILTERS = 10  # 5 by default; a quota increase allows up to 10 (invocation-eventfiltering)
+
+
+def _getatt_target(value: Any, attribute: str) -> str | None:
+    """The logical id X of `!GetAtt X.<attribute>`, or None if `value` is anything else."""
+    if not (isinstance(value, dict) and list(value) == ["Fn::GetAtt"]):
+        return None
+    target = value["Fn::GetAtt"]
+    logical_id, att = target if isinstance(target, list) else target.split(".", 1)
+    return str(logical_id) if att == attribute else None
+
+
+def _check_range(where: str, name: str, value: int, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise TemplateError(f"{where}: {name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _filter_keys(pattern: Any) -> set[str]:
+    """The top-level keys a filter pattern tests ($or branches looked into)."""
+    keys: set[str] = set()
+    for key, value in pattern.items():
+        if key == "$or" and isinstance(value, list):
+            for branch in value:
+                keys |= _filter_keys(branch) if isinstance(branch, dict) else {"$or"}
+        else:
+            keys.add(key)
+    return keys
+
+
+def _stream_filters(where: str, criteria: Any) -> tuple[str, ...]:
+    from moto.events.exceptions import InvalidEventPatternException
+    from moto.events.models import EventPattern  # the matcher the poller uses (moto is what runs locally)
+
+    filters = (criteria or {}).get("Filters", [])
+    if len(filters) > _MAX_FILTERS:
+        raise TemplateError(f"{where}: at most {_MAX_FILTERS} filters are allowed, not {len(filters)}")
+    patterns = []
+    for entry in filters:
+        text = entry.get("Pattern") if isinstance(entry, dict) else None
+        if not isinstance(text, str):
+            raise TemplateError(f"{where}: every FilterCriteria filter needs a Pattern (a JSON string)")
+        try:
+            parsed = json.loads(text)
+            EventPattern.load(text)
+        except (ValueError, InvalidEventPatternException) as exc:
+            raise TemplateError(f"{where}: filter pattern {text!r} is not valid: {exc}") from exc
+        if not isinstance(parsed, dict):
+            raise TemplateError(f"{where}: filter pattern {text!r} must be a JSON object")
+        others = _filter_keys(parsed) - {"dynamodb"}
+        if others:
+            # with-ddb-filtering: "DynamoDB event source mappings only support filtering on the dynamodb key."
+            raise TemplateError(
+                f"{where}: filter pattern {text!r} tests {sorted(others)}; a DynamoDB event source "
+                "can only filter on the dynamodb key"
+            )
+        patterns.append(text)
+    return tuple(patterns)
+
+
+def _stream_source(resolver: _Resolver, where: str, function: str, raw: dict[str, Any]) -> StreamSource:
+    """A DynamoDB event as Lambda would run it; anything the local poller cannot honour is an error."""
+    unknown = set(raw) - _STREAM_PROPERTIES - _STREAM_PROPERTIES_IGNORED - {"ParallelizationFactor"}
+    if unknown:
+        raise TemplateError(f"{where}: DynamoDB event properties {sorted(unknown)} are not supported locally")
+    table = _getatt_target(raw.get("Stream"), "StreamArn")
+    if table is None:
+        raise TemplateError(f"{where}: a DynamoDB event's Stream must be !GetAtt <Table>.StreamArn to run locally")
+    table_resource = resolver.resources.get(table, {})
+    if table_resource.get("Type") != "AWS::DynamoDB::Table":
+        raise TemplateError(f"{where}: Stream names {table}, which is not an AWS::DynamoDB::Table")
+    if "StreamSpecification" not in table_resource.get("Properties", {}):
+        raise TemplateError(f"{where}: table {table} has no StreamSpecification, so no stream to read")
+    props = resolver.resolve({k: v for k, v in raw.items() if k not in ("Stream", "DestinationConfig")})
+    if int(props.get("ParallelizationFactor", 1)) != 1:
+        raise TemplateError(f"{where}: ParallelizationFactor other than 1 is not supported locally")
+    position = props.get("StartingPosition")
+    if position not in ("TRIM_HORIZON", "LATEST"):
+        raise TemplateError(f"{where}: StartingPosition must be TRIM_HORIZON or LATEST, not {position!r}")
+    response_types = props.get("FunctionResponseTypes", [])
+    if set(response_types) - {"ReportBatchItemFailures"}:
+        raise TemplateError(f"{where}: FunctionResponseTypes can only hold ReportBatchItemFailures")
+    max_age = int(props.get("MaximumRecordAgeInSeconds", -1))
+    if max_age != -1:
+        _check_range(where, "MaximumRecordAgeInSeconds", max_age, 60, 604_800)
+    return StreamSource(
+        function=function,
+        table=table,
+        starting_position=position,
+        batch_size=_check_range(where, "BatchSize", int(props.get("BatchSize", 100)), 1, 10_000),
+        batching_window=_check_range(
+            where, "MaximumBatchingWindowInSeconds", int(props.get("MaximumBatchingWindowInSeconds", 0)), 0, 300
+        ),
+        filter_patterns=_stream_filters(where, props.get("FilterCriteria")),
+        report_batch_item_failures="ReportBatchItemFailures" in response_types,
+        bisect_on_error=_boolean(props.get("BisectBatchOnFunctionError", False)),
+        max_retry_attempts=_check_range(
+            where, "MaximumRetryAttempts", int(props.get("MaximumRetryAttempts", -1)), -1, 10_000
+        ),
+        max_record_age=max_age,
+        on_failure=_on_failure_queue(resolver, where, raw.get("DestinationConfig")),
+        enabled=_boolean(props.get("Enabled", True)),
+    )
+
+
+def _boolean(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).lower() == "true"
+
+
+def _on_failure_queue(resolver: _Resolver, where: str, config: Any) -> str | None:
+    on_failure = (config or {}).get("OnFailure")
+    if not on_failure:
+        return None
+    kind = on_failure.get("Type", "SQS")
+    queue = _getatt_target(on_failure.get("Destination"), "Arn")
+    if kind != "SQS" or queue is None or resolver.resources.get(queue, {}).get("Type") != "AWS::SQS::Queue":
+        raise TemplateError(f"{where}: the OnFailure destination must be an SQS queue's !GetAtt <Queue>.Arn locally")
+    return queue
 
 
 def _add_authorizers(stack: Stack, resolver: _Resolver, props: dict[str, Any]) -> str | None:

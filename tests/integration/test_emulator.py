@@ -3,6 +3,7 @@
 Transactions back up only the items they touch: still all or nothing. Item operations are answered
 with json.dumps of moto's result: the same answers as moto's own serializer gives. Condition
 expressions are lexed once per text and parsed once per request: the same verdicts as moto's parser.
+And tables' streams (local/moto_streams.py) hold what DynamoDB Streams documents, no more.
 """
 
 from __future__ import annotations
@@ -17,9 +18,13 @@ from moto.core.responses import ActionContext, ActionResult
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+from moto.dynamodbstreams.models import dynamodbstreams_backends
 
 from lead_events.store.dynamo import from_item, to_item
+from local import moto_streams
 from local.atomic import MOTO_WIRE
+from local.moto_streams import streams_client
+from local.template import ACCOUNT, REGION
 
 pytestmark = pytest.mark.usefixtures("aws")
 TABLE = "lead-events-dev-config"
@@ -258,3 +263,194 @@ def test_update_expressions_parsed_once_apply_as_motos_own_parses_do(monkeypatch
         "l": [2, 3],
         "s": {"x", "y2", "y3"},
     }
+
+
+# DynamoDB Streams: what moto writes to a table's stream is what DynamoDB Streams writes
+# (local/moto_streams.py, and the transaction rollback in local/atomic.py).
+
+STREAMED = "streamed"
+
+
+def _streamed_table(db: Any, name: str = STREAMED, view: str = "NEW_AND_OLD_IMAGES") -> str:
+    table = db.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": view},
+    )
+    return str(table["TableDescription"]["LatestStreamArn"])
+
+
+def _stream(stream_arn: str) -> list[dict[str, Any]]:
+    """Every record of the stream, oldest first."""
+    streams = streams_client()
+    [shard] = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    return list(streams.get_records(ShardIterator=iterator)["Records"])
+
+
+def _events(stream_arn: str) -> list[tuple[str, str]]:
+    return [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in _stream(stream_arn)]
+
+
+def test_a_cancelled_transaction_adds_no_stream_record_and_a_committed_one_a_record_per_write() -> None:
+    db = boto3.client("dynamodb")
+    first, second = _streamed_table(db), _streamed_table(db, "streamed-too")
+    db.put_item(TableName=STREAMED, Item=to_item({"pk": "A", "sk": "1", "n": 1}))
+    writes = [
+        {"Put": {"TableName": STREAMED, "Item": to_item({"pk": "B", "sk": "1"})}},
+        {
+            "Update": {
+                "TableName": STREAMED,
+                "Key": to_item({"pk": "A", "sk": "1"}),
+                "UpdateExpression": "SET n = :n",
+                "ExpressionAttributeValues": to_item({":n": 2}),
+            }
+        },
+        {"Put": {"TableName": "streamed-too", "Item": to_item({"pk": "C", "sk": "1"})}},
+    ]
+    failing = {
+        "ConditionCheck": {
+            "TableName": STREAMED,
+            "Key": to_item({"pk": "nothing", "sk": "1"}),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+    }
+    with pytest.raises(ClientError, match="TransactionCanceledException"):
+        db.transact_write_items(TransactItems=[*writes, failing])  # the writes come first: moto applied them
+    assert _events(first) == [("INSERT", "A")]
+    assert _events(second) == []
+
+    db.transact_write_items(TransactItems=writes)
+    assert _events(first) == [("INSERT", "A"), ("INSERT", "B"), ("MODIFY", "A")]
+    assert _events(second) == [("INSERT", "C")]
+    sequence_numbers = [int(r["dynamodb"]["SequenceNumber"]) for r in _stream(first)]
+    assert sequence_numbers == sorted(sequence_numbers) and len(set(sequence_numbers)) == 3
+
+
+def test_a_write_that_changes_nothing_adds_no_stream_record() -> None:
+    """DynamoDB Streams.html: "If you perform a PutItem or UpdateItem operation that does not change any data in an
+    item, DynamoDB Streams does not write a stream record for that operation." """
+    db = boto3.client("dynamodb")
+    arn = _streamed_table(db)
+    item = {"pk": "A", "sk": "1", "n": 1, "tags": {"x", "y"}, "m": {"l": [1, "a"]}}
+    db.put_item(TableName=STREAMED, Item=to_item(item))
+    db.put_item(TableName=STREAMED, Item=to_item(item))  # the same item again
+    same_number = to_item(item) | {"n": {"N": "1.0"}, "tags": {"SS": ["y", "x"]}}
+    db.put_item(TableName=STREAMED, Item=same_number)  # the same number, the same set
+    db.update_item(
+        TableName=STREAMED,
+        Key=to_item({"pk": "A", "sk": "1"}),
+        UpdateExpression="SET n = :n REMOVE absent",
+        ExpressionAttributeValues=to_item({":n": 1}),
+    )
+    assert _events(arn) == [("INSERT", "A")]
+
+    db.update_item(
+        TableName=STREAMED,
+        Key=to_item({"pk": "A", "sk": "1"}),
+        UpdateExpression="SET n = :n",
+        ExpressionAttributeValues=to_item({":n": 2}),
+    )
+    db.put_item(TableName=STREAMED, Item=to_item(item))
+    [_, changed, put_back] = _stream(arn)
+    assert (changed["eventName"], changed["dynamodb"]["NewImage"]["n"], changed["dynamodb"]["OldImage"]["n"]) == (
+        "MODIFY",
+        {"N": "2"},
+        {"N": "1"},
+    )
+    assert put_back["eventName"] == "MODIFY" and put_back["dynamodb"]["NewImage"]["n"] == {"N": "1"}
+
+
+def test_an_update_that_creates_its_item_adds_one_insert_with_the_whole_item() -> None:
+    db = boto3.client("dynamodb")
+    arn = _streamed_table(db)
+    db.update_item(
+        TableName=STREAMED,
+        Key=to_item({"pk": "A", "sk": "1"}),
+        UpdateExpression="SET n = :n",
+        ExpressionAttributeValues=to_item({":n": 1}),
+    )
+    [record] = _stream(arn)
+    assert record["eventName"] == "INSERT"
+    assert record["dynamodb"]["NewImage"] == to_item({"pk": "A", "sk": "1", "n": 1})
+    assert "OldImage" not in record["dynamodb"]
+
+
+def test_a_write_whose_condition_fails_adds_no_stream_record() -> None:
+    db = boto3.client("dynamodb")
+    arn = _streamed_table(db)
+    key = to_item({"pk": "A", "sk": "1"})
+    db.put_item(TableName=STREAMED, Item=to_item({"pk": "A", "sk": "1", "n": 1}))
+    with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+        db.put_item(TableName=STREAMED, Item=key, ConditionExpression="attribute_not_exists(pk)")
+    with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+        db.update_item(
+            TableName=STREAMED,
+            Key=key,
+            UpdateExpression="SET n = :two",
+            ConditionExpression="n = :two",
+            ExpressionAttributeValues=to_item({":two": 2}),
+        )
+    with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+        db.delete_item(TableName=STREAMED, Key=key, ConditionExpression="attribute_not_exists(n)")
+    db.delete_item(TableName=STREAMED, Key=to_item({"pk": "none", "sk": "1"}))  # nothing there, nothing removed
+    assert _events(arn) == [("INSERT", "A")]
+    db.delete_item(TableName=STREAMED, Key=key)
+    assert _events(arn) == [("INSERT", "A"), ("REMOVE", "A")]
+
+
+def test_stream_records_carry_the_view_types_images_and_times_rounded_down_to_the_second() -> None:
+    """API_streams_StreamRecord: ApproximateCreationDateTime is "rounded down to the closest second"."""
+    db = boto3.client("dynamodb")
+    images = {
+        "KEYS_ONLY": set(),
+        "NEW_IMAGE": {"NewImage"},
+        "OLD_IMAGE": {"OldImage"},
+        "NEW_AND_OLD_IMAGES": {"NewImage", "OldImage"},
+    }
+    for view, expected in images.items():
+        name = f"streamed-{view.lower()}"
+        arn = _streamed_table(db, name, view)
+        db.put_item(TableName=name, Item=to_item({"pk": "A", "sk": "1", "n": 1}))
+        db.put_item(TableName=name, Item=to_item({"pk": "A", "sk": "1", "n": 2}))
+        inserted, modified = _stream(arn)
+        assert set(modified["dynamodb"]) - {"ApproximateCreationDateTime", "Keys", "SequenceNumber", "SizeBytes"} == (
+            expected | {"StreamViewType"}
+        ), view
+        assert set(inserted["dynamodb"]) & {"OldImage"} == set()
+        for record in (inserted, modified):
+            assert record["dynamodb"]["ApproximateCreationDateTime"].microsecond == 0
+            assert record["dynamodb"]["StreamViewType"] == view
+
+
+def test_shard_iterators_expire_after_15_minutes_and_do_not_pile_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """API_streams_GetShardIterator: "A shard iterator expires 15 minutes after it is returned to the requester"."""
+    db = boto3.client("dynamodb")
+    arn = _streamed_table(db)
+    streams = streams_client()
+    [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    now = [1000.0]
+    monkeypatch.setattr(moto_streams, "_clock", lambda: now[0])
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST")[
+        "ShardIterator"
+    ]
+    for _ in range(50):  # a poller reading an idle stream: each answer hands out a new iterator
+        iterator = streams.get_records(ShardIterator=iterator)["NextShardIterator"]
+    kept = dynamodbstreams_backends[ACCOUNT][REGION].shard_iterators
+    stale = next(iter(kept))
+    now[0] += 14 * 60
+    iterator = streams.get_records(ShardIterator=iterator)["NextShardIterator"]  # 14 minutes old: still good
+    now[0] += 15 * 60 + 1
+    with pytest.raises(ClientError, match="ExpiredIteratorException"):
+        streams.get_records(ShardIterator=stale)
+    assert len(kept) <= 2  # the latest, and the one handed out by the read 14 minutes in
+    fresh = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
+    db.put_item(TableName=STREAMED, Item=to_item({"pk": "A", "sk": "1"}))
+    assert len(streams.get_records(ShardIterator=fresh["ShardIterator"])["Records"]) == 1
