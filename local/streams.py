@@ -202,6 +202,11 @@ class StreamPoller:
             if not handled:
                 self.stopping.wait(POLL_INTERVAL)
 
+    @property
+    def retrying(self) -> bool:
+        """Whether a batch failed (or was split) and is waiting to be handed over again."""
+        return any(shard.failures or shard.pending for shard in self.shards)
+
     def poll_once(self) -> int:
         """Read each shard and hand the function one batch of it; returns how many records were dealt with.
 

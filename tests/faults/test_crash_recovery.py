@@ -16,6 +16,7 @@ keeps the two the same.
 
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -40,7 +41,6 @@ class Run:
     world: World
     org_id: str
     accepted: bool  # the trigger (or the redelivery) the scenario is about was committed
-    expected_attempts: int  # the attempts each delivery needs when nothing is stopped
 
 
 def _config(org_id: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -64,10 +64,14 @@ def _organization(world: World, receiver: Receiver, *, affiliate: bool) -> str:
     org_id = create_organization(org_store(), "Faults", "https://api.example.com").org_id
     event = {"name": "sale", "conversion": True, "affiliate_conversion": affiliate}
     assert _config(org_id, "POST", "/events", event)[0] == 201
-    assert _config(org_id, "POST", "/events/sale/postbacks", {"url": receiver.url + "/pb?tid={transaction_id}"})[0] == 201
+    assert (
+        _config(org_id, "POST", "/events/sale/postbacks", {"url": receiver.url + "/pb?tid={transaction_id}"})[0] == 201
+    )
     lead: dict[str, Any] = {"lead_id": "L1", "transaction_id": "T1", "campaign_id": "c1"}
     if affiliate:
-        assert _config(org_id, "PUT", "/affiliates/aff1", {"name": "Aff", "postback_url": receiver.url + "/aff"})[0] == 200
+        assert (
+            _config(org_id, "PUT", "/affiliates/aff1", {"name": "Aff", "postback_url": receiver.url + "/aff"})[0] == 200
+        )
         lead["affiliate_id"] = "aff1"
     _lead(org_id, lead)
     return org_id
@@ -82,7 +86,7 @@ def two_deliveries(world: World, receiver: Receiver) -> Run:
     org_id = _organization(world, receiver, affiliate=True)
     world.trigger(org_id, {"event": "sale", "lead_id": "L1"})
     world.settle()
-    return Run(world, org_id, _trigger_committed(world, org_id), expected_attempts=1)
+    return Run(world, org_id, _trigger_committed(world, org_id))
 
 
 def a_retry(world: World, receiver: Receiver) -> Run:
@@ -91,7 +95,7 @@ def a_retry(world: World, receiver: Receiver) -> Run:
     receiver.answer("/pb", 503)
     world.trigger(org_id, {"event": "sale", "lead_id": "L1"})
     world.settle()
-    return Run(world, org_id, _trigger_committed(world, org_id), expected_attempts=2)
+    return Run(world, org_id, _trigger_committed(world, org_id))
 
 
 def a_long_backoff(world: World, receiver: Receiver) -> Run:
@@ -100,7 +104,7 @@ def a_long_backoff(world: World, receiver: Receiver) -> Run:
     receiver.answer("/pb", 500)
     world.trigger(org_id, {"event": "sale", "lead_id": "L1"})
     world.settle()
-    return Run(world, org_id, _trigger_committed(world, org_id), expected_attempts=2)
+    return Run(world, org_id, _trigger_committed(world, org_id))
 
 
 def a_redelivery(world: World, receiver: Receiver) -> Run:
@@ -117,7 +121,7 @@ def a_redelivery(world: World, receiver: Receiver) -> Run:
     world.settle()
     [entry] = world.entries(org_id)
     requeued = any(int(d["attempts"]) > 1 for d in entry["deliveries"].values()) or entry["status"] != "failed"
-    return Run(world, org_id, requeued, expected_attempts=2)
+    return Run(world, org_id, requeued)
 
 
 SCENARIOS: dict[str, tuple[Callable[[World, Receiver], Run], dict[str, str]]] = {
@@ -146,9 +150,8 @@ def _check(run: Run, receiver: Receiver, stop: Boundary | None) -> str:
     for key, delivery in entry["deliveries"].items():
         webhook_id = f"{entry['log_id']}_{key}"
         assert delivery["status"] == "delivered"
-        assert int(delivery["attempts"]) == run.expected_attempts
-        copies = by_id.pop(webhook_id, 0) - run.expected_attempts
-        assert copies >= 0, f"{key}: the receiver missed an attempt"
+        copies = by_id.pop(webhook_id, 0) - int(delivery["attempts"])
+        assert copies >= 0, f"{key}: an attempt was recorded that the receiver never got"
         extra += copies
     assert not by_id, f"requests that belong to no delivery: {by_id}"
     if extra:
@@ -161,6 +164,7 @@ def _check(run: Run, receiver: Receiver, stop: Boundary | None) -> str:
 def _run(world: World, name: str, crash_after: int | None) -> tuple[Faults, str]:
     scenario, _ = SCENARIOS[name]
     receiver = Receiver()
+    random.seed(0)  # the retry schedule's jitter, so each run waits the same and hops the same
     try:
         world.faults = Faults(crash_after=crash_after)
         run = scenario(world, receiver)

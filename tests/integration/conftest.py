@@ -7,12 +7,14 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 
 from lead_events.logic.orgs import create_organization
 from lead_events.models.orgs import CreatedOrganization
 from lead_events.store.factory import org_store
-from tests.conftest import http_event, lambda_context
+from local.lambdas import FunctionPool
+from local.streams import StreamPoller
+from local.template import load_stack
+from tests.conftest import ROOT, http_event, lambda_context
 
 Call = Callable[..., tuple[int, Any]]
 QUEUE = "lead-events-dev-postbacks"
@@ -76,30 +78,26 @@ def org(aws: None) -> Org:
     return make_org("Test org")
 
 
-_relayed: dict[str, int] = {}  # stream ARN -> records handed to the outbox relay so far
+_outbox: dict[str, StreamPoller] = {}  # the logs table's stream ARN (one per moto world) -> its poller
 
 
 def relay_outbox() -> int:
-    """Let the outbox run: hand the logs table's new stream records to the outbox function, as Lambda does.
+    """Let the outbox run: the template's stream event source hands new records to the outbox function.
 
-    Returns how many records were relayed.
+    The local stack's poller (local/streams.py), as Lambda's event source mapping would; returns how
+    many records it dealt with. A batch that fails is handed over once per call.
     """
-    from outbox.app import lambda_handler
-
     stream_arn = boto3.client("dynamodb").describe_table(TableName=LOGS_TABLE)["Table"]["LatestStreamArn"]
-    # moto knows the classic endpoint, not the account-based one botocore now picks for streams.
-    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
-    [shard] = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-    iterator = streams.get_shard_iterator(
-        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-    )
-    records = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]
-    new = [r for r in records[_relayed.get(stream_arn, 0) :] if "outbox" in r["dynamodb"].get("NewImage", {})]
-    _relayed[stream_arn] = len(records)
-    if new:
-        answer = lambda_handler({"Records": new}, lambda_context("outbox"))
-        assert answer == {"batchItemFailures": []}
-    return len(new)
+    if stream_arn not in _outbox:
+        stack = load_stack(ROOT / "template.yaml")
+        [source] = stack.stream_sources
+        _outbox[stream_arn] = StreamPoller(stack, source, FunctionPool(stack.functions[source.function]))
+    poller, done = _outbox[stream_arn], 0
+    while handled := poller.poll_once():
+        done += handled
+        if poller.retrying:
+            break
+    return done
 
 
 def queued_messages() -> list[dict[str, Any]]:

@@ -624,9 +624,7 @@ def test_inbound_fields_dynamodb_cannot_store_are_refused(org: Org, receiver: Re
     assert status == 400 and "not finite" in answer["message"]
 
 
-def test_deliveries_that_cannot_be_queued_are_failed_visibly_and_can_be_redelivered(
-    org: Org, receiver: Receiver
-) -> None:
+def test_an_event_accepted_while_the_queue_is_down_is_delivered_once_it_is_back(org: Org, receiver: Receiver) -> None:
     from botocore.exceptions import ClientError
 
     from lead_events.store.factory import delivery_queue
@@ -641,12 +639,12 @@ def test_deliveries_that_cannot_be_queued_are_failed_visibly_and_can_be_redelive
     sqs.send_message_batch = unavailable  # type: ignore[method-assign]
     try:
         status, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+        assert status == 202  # the trigger never calls SQS: its answer does not depend on it
+        assert queued_messages() == []  # the outbox could not relay it, and keeps it
+        assert queued_messages() == []
     finally:
         sqs.send_message_batch = real_send  # type: ignore[method-assign]
-    assert status == 202  # the event was accepted and is not lost
-    _, entry = org.logs("GET", f"/logs/{accepted['log_id']}")
-    assert entry["status"] == "failed"
-    assert "redeliver" in entry["deliveries"][0]["error"]
-    assert org.logs("POST", f"/logs/{accepted['log_id']}/redeliver")[0] == 202
-    dispatch(drain_queue())
+    assert org.logs("GET", f"/logs/{accepted['log_id']}")[1]["status"] == "queued"
+    dispatch(drain_queue())  # the outbox hands the record over again, and now it goes through
     assert org.logs("GET", f"/logs/{accepted['log_id']}")[1]["status"] == "delivered"
+    assert len(receiver.received("/pb")) == 1
