@@ -18,6 +18,8 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    header_lines: list[tuple[str, str]]  # every header as sent, repeated ones too
+    client_port: int  # the same on two requests: they came over one connection
 
 
 class Receiver:
@@ -38,7 +40,16 @@ class Receiver:
                 body = self.rfile.read(length)
                 route = self.path.split("?", 1)[0]
                 with receiver._lock:
-                    receiver.requests.append(Received(self.command, self.path, dict(self.headers), body))
+                    receiver.requests.append(
+                        Received(
+                            self.command,
+                            self.path,
+                            dict(self.headers),
+                            body,
+                            list(self.headers.items()),
+                            self.client_address[1],
+                        )
+                    )
                     script = receiver.scripts[route]
                     status, text, headers = script.popleft() if script else (200, "OK", {})
                 if receiver.delay:

@@ -8,6 +8,10 @@ the host to the last byte of the answer kept, however slowly the receiver answer
 socket timeout is held to the time left, resolution is waited for only that long, and a watchdog
 shuts the connection down at the deadline (http/deadline.py says why that way). A connection cut
 so is discarded; one whose answer was read in time goes back to the pool.
+
+Every request carries its delivery's id as `webhook-id`, the Standard Webhooks header that a
+signature (logic/signing.py) is computed over, signed or not, so receivers can tell a retry from a
+new delivery.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ MAX_READ = 16 * 1024  # read at most this much of an answer (success_match looks
 KEEP_BODY = 2 * 1024  # and keep this much of it in the log
 POOL_SIZE = 20  # requests at a time; it divides the dispatcher's batch of 100 (template.yaml) evenly
 USER_AGENT = "lead-events-postback/1.0"
+ID_HEADER = "webhook-id"
 
 # getaddrinfo cannot be interrupted, so it runs here and is waited for only as long as the request
 # has left; a thread for each request that can be under way, so a stuck lookup delays no other.
@@ -185,18 +190,32 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def send(method: str, url: str, headers: dict[str, str], body: str | None, success_match: str | None) -> Outcome:
-    """Fire one request and describe what happened; never raises for anything the receiver does."""
+def send(
+    method: str, url: str, headers: dict[str, str], body: str | None, success_match: str | None, *, delivery_id: str
+) -> Outcome:
+    """Fire one request and describe what happened; never raises for anything the receiver does.
+
+    `delivery_id` is sent as `webhook-id`; a signature among `headers` must be over the same id.
+    """
     problem = url_problem(url)
     started = time.monotonic()
     if problem:
         return Outcome(False, None, 0, None, f"The URL {problem}.", final=True)
+    headers = _with_id(headers, delivery_id)
     with bounded(request_bound()) as deadline:
         outcome = _exchange(method, url, headers, body, success_match, deadline)
     if outcome is None:
         message = f"Timed out: the receiver did not answer within {deadline.seconds:g} s."
         return Outcome(False, None, _ms(started), None, message)
     return replace(outcome, elapsed_ms=_ms(started))
+
+
+def _with_id(headers: dict[str, str], delivery_id: str) -> dict[str, str]:
+    """`headers` with the one webhook-id; a different one among them (a signature's) is a bug of ours."""
+    given = {value for name, value in headers.items() if name.lower() == ID_HEADER}
+    if given - {delivery_id}:
+        raise ValueError(f"{ID_HEADER} {sorted(given)} among the headers is not the delivery's id {delivery_id!r}")
+    return {name: value for name, value in headers.items() if name.lower() != ID_HEADER} | {ID_HEADER: delivery_id}
 
 
 def _exchange(

@@ -298,4 +298,11 @@ class Dispatcher:
             except (NotFound, KeyError):
                 return Outcome(False, None, 0, None, "The postback was deleted or lost its signing secret.", final=True)
             headers |= signature_headers(secret, f"{log_id}_{delivery_id}", datetime.now(UTC), body or "")
-        return send(delivery["method"], delivery["url"], headers, body, delivery.get("success_match"))
+        return send(
+            delivery["method"],
+            delivery["url"],
+            headers,
+            body,
+            delivery.get("success_match"),
+            delivery_id=f"{log_id}_{delivery_id}",
+        )

@@ -144,12 +144,16 @@ def fire_test(postback: dict[str, Any], event: str, signing_secret: str | None) 
         "iso_timestamp": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
     }
     delivery = render_delivery(postback, values)
-    headers = dict(delivery["headers"])
+    # A fresh id: a receiver that drops deliveries it has seen would drop a second test otherwise.
+    test_id = f"test_{secrets.token_hex(6)}"
+    headers = dict(delivery["headers"]) | {"webhook-id": test_id}
     if signing_secret and delivery["method"] == "POST":
-        headers |= signature_headers(signing_secret, f"test_{secrets.token_hex(6)}", now, delivery["body"] or "")
+        headers |= signature_headers(signing_secret, test_id, now, delivery["body"] or "")
     from lead_events.http.client import send  # requests is imported only where something is sent
 
-    outcome = send(delivery["method"], delivery["url"], headers, delivery["body"], delivery["success_match"])
+    outcome = send(
+        delivery["method"], delivery["url"], headers, delivery["body"], delivery["success_match"], delivery_id=test_id
+    )
     return TestResult(
         request=RenderedRequest(method=delivery["method"], url=delivery["url"], headers=headers, body=delivery["body"]),
         outcome=TestOutcome(
