@@ -6,8 +6,6 @@ connections and never answers (`SilentServer`); both note when the client hung u
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import select
 import socket
 import ssl
@@ -20,10 +18,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 @dataclass
@@ -57,7 +51,7 @@ def _client_gone(sock: socket.socket, wait: float) -> bool:
 
 
 class _HangUps:
-    """When clients hung up: seconds after their request arrived, by path."""
+    """When clients hung up, by path: seconds after the request arrived (SilentServer: "", after accepting)."""
 
     def __init__(self) -> None:
         self._seen: dict[str, list[float]] = defaultdict(list)
@@ -69,7 +63,7 @@ class _HangUps:
             self._changed.notify_all()
 
     def wait(self, path: str = "", timeout: float = 20) -> float:
-        """Seconds between the first request to `path` and its client hanging up."""
+        """Seconds between the first request to `path` and its client hanging up, once it has."""
         with self._changed:
             if not self._changed.wait_for(lambda: self._seen[path], timeout):
                 raise AssertionError(f"the client did not hang up on {path or 'the server'} within {timeout} s")
@@ -250,59 +244,20 @@ def silent_server() -> Iterator[SilentServer]:
     server.close()
 
 
-def _certificate(
-    name: str, key: ec.EllipticCurvePrivateKey, issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None
-) -> x509.Certificate:
-    """A CA's certificate (no issuer: self-signed), or a certificate for 127.0.0.1 that it issued."""
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    issuer_name, issuer_key = issuer or (subject, key)
-    now = datetime.datetime.now(datetime.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
-    )
-    if issuer is None:
-        usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
-        builder = builder.add_extension(usage, critical=True)
-    else:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False
-        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
 @pytest.fixture(scope="session")
-def test_ca(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ssl.SSLContext]:
+def own_ca(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ssl.SSLContext]:
     """A certificate authority of the tests' own (its file), and a server context with a certificate it issued."""
-    folder = tmp_path_factory.mktemp("tls")
-    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca = _certificate("lead-events test CA", ca_key, None)
-    server = _certificate("127.0.0.1", server_key, (ca.subject, ca_key))
-    pem = serialization.Encoding.PEM
-    (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
-    (folder / "server.pem").write_bytes(server.public_bytes(pem))
-    (folder / "server.key").write_bytes(
-        server_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(folder / "server.pem", folder / "server.key")
-    return folder / "ca.pem", context
+    from tests.tls import make_authority  # cryptography is imported only by the tests that need TLS
+
+    return make_authority(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
-def https_receiver(test_ca: tuple[Path, ssl.SSLContext], monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+def https_receiver(own_ca: tuple[Path, ssl.SSLContext], monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
     """A receiver over TLS whose certificate the client checks as usual, against the tests' CA."""
     from lead_events.http.client import session
 
-    ca_file, context = test_ca
+    ca_file, context = own_ca
     monkeypatch.setattr(session(), "verify", str(ca_file))
     server = Receiver(tls=context)
     yield server
