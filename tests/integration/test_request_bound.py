@@ -15,7 +15,7 @@ import pytest
 
 from lead_events.http.client import Outcome, send
 from tests.conftest import Deploy
-from tests.integration.conftest import Org
+from tests.integration.conftest import Org, dispatch, drain_queue
 from tests.receiver import Receiver, SilentServer
 
 BOUND = "1.5"
@@ -124,3 +124,16 @@ def test_send_test_reports_that_the_receiver_did_not_answer_in_time(org: Org, re
     assert status == 200
     assert result["outcome"]["ok"] is False and TOO_SLOW in result["outcome"]["error"]
     assert result["outcome"]["elapsed_ms"] < CEILING_MS
+
+
+def test_a_delivery_cut_off_at_the_bound_is_logged_as_a_time_out_and_retried(org: Org, receiver: Receiver) -> None:
+    org.config("POST", "/events", body={"name": "sale"})
+    org.config("POST", "/events/sale/postbacks", body={"url": receiver.url + "/slow"})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})
+    receiver.trickle("/slow")
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    assert dispatch(drain_queue()) == {"batchItemFailures": []}
+    [delivery] = org.logs("GET", f"/logs/{accepted['log_id']}")[1]["deliveries"]
+    assert delivery["status"] == "retrying"
+    [attempt] = delivery["attempts"]
+    assert TOO_SLOW in attempt["error"] and 1500 <= attempt["elapsed_ms"] < CEILING_MS
