@@ -71,7 +71,9 @@ def test_a_disabled_affiliate_postback_does_not_fire_and_send_test_does(org: Org
     assert org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})[1]["deliveries"] == 0
     status, result = org.config("POST", "/affiliates/net_a/test")
     assert status == 200 and result["outcome"]["ok"] is True
-    assert len(receiver.received("/aff")) == 1
+    [request] = receiver.received("/aff")
+    assert result["request"]["headers"]["webhook-id"].startswith("test_")
+    assert request.headers["webhook-id"] == result["request"]["headers"]["webhook-id"]
 
 
 def test_reports_count_events_conversions_revenue_and_leads_exactly(org: Org) -> None:

@@ -11,7 +11,7 @@ from standardwebhooks import Webhook
 
 from tests.conftest import Deploy
 from tests.integration.conftest import Org, dispatch, drain_queue, queued_messages, relay_outbox, sqs_record
-from tests.receiver import Receiver
+from tests.receiver import Received, Receiver
 
 
 def _log_items() -> list[dict]:
@@ -26,6 +26,10 @@ def _delayed_messages() -> int:
     url = sqs.get_queue_url(QueueName="lead-events-dev-postbacks")["QueueUrl"]
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])
     return int(attributes["Attributes"]["ApproximateNumberOfMessagesDelayed"])
+
+
+def _webhook_ids(request: Received) -> list[str]:
+    return [value for name, value in request.header_lines if name.lower() == "webhook-id"]
 
 
 def _setup(
@@ -371,10 +375,32 @@ def test_signed_posts_carry_standard_webhooks_headers(org: Org, receiver: Receiv
     assert status == 201 and postback["signed"] is True
     secret = postback["signing_secret"]
     assert org.config("GET", f"/events/sale/postbacks/{postback['id']}")[1].get("signing_secret") is None
-    org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
     dispatch(drain_queue())
     [request] = receiver.received("/signed")
     assert Webhook(secret).verify(request.body.decode(), request.headers) == {"tid": "T1"}
+    [delivery] = [d for d in org.logs("GET", f"/logs/{accepted['log_id']}")[1]["deliveries"] if d["method"] == "POST"]
+    assert _webhook_ids(request) == [f"{accepted['log_id']}_{delivery['id']}"]
+
+
+def test_every_request_carries_its_delivery_id_as_webhook_id_the_same_on_a_retry(
+    org: Org, receiver: Receiver, deploy: Deploy
+) -> None:
+    deploy(POSTBACK_RETRY_SCHEDULE="0")
+    _setup(org, receiver)
+    post = {"url": receiver.url + "/post", "method": "POST", "body": {"tid": "{transaction_id}"}}
+    assert org.config("POST", "/events/sale/postbacks", body=post)[0] == 201
+    receiver.answer("/pb", 500, 200)
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    dispatch(drain_queue())
+    dispatch(drain_queue())
+    log_id = accepted["log_id"]
+    ids = {d["method"]: f"{log_id}_{d['id']}" for d in org.logs("GET", f"/logs/{log_id}")[1]["deliveries"]}
+    first, retry = receiver.received("/pb")
+    [posted] = receiver.received("/post")
+    assert _webhook_ids(first) == _webhook_ids(retry) == [ids["GET"]]
+    assert _webhook_ids(posted) == [ids["POST"]]
+    assert ids["GET"] != ids["POST"]
 
 
 # Postbacks and Send Test
@@ -434,7 +460,25 @@ def test_send_test_fires_with_sample_values_and_reports_the_outcome(org: Org, re
     assert result["request"]["url"] == receiver.url + "/pb?tid=TEST-TXN-0001&rev=12.50"
     assert result["outcome"]["ok"] is True and result["outcome"]["status_code"] == 201
     assert result["outcome"]["response_body"] == "created!"
-    assert len(receiver.received("/pb")) == 1
+    [request] = receiver.received("/pb")
+    assert result["request"]["headers"]["webhook-id"].startswith("test_")
+    assert _webhook_ids(request) == [result["request"]["headers"]["webhook-id"]]
+    again = org.config("POST", f"/events/sale/postbacks/{postback['id']}/test")[1]
+    assert again["request"]["headers"]["webhook-id"] != result["request"]["headers"]["webhook-id"]
+
+
+def test_send_test_of_a_signed_post_is_signed_over_the_webhook_id_it_shows(org: Org, receiver: Receiver) -> None:
+    org.config("POST", "/events", body={"name": "sale"})
+    body = {"url": receiver.url + "/signed", "method": "POST", "body": {"tid": "{transaction_id}"}}
+    _, postback = org.config("POST", "/events/sale/postbacks", body=body | {"signing_secret": "generate"})
+    status, result = org.config("POST", f"/events/sale/postbacks/{postback['id']}/test")
+    assert status == 200 and result["outcome"]["ok"] is True
+    [request] = receiver.received("/signed")
+    shown = result["request"]["headers"]["webhook-id"]
+    assert shown.startswith("test_") and _webhook_ids(request) == [shown]
+    assert Webhook(postback["signing_secret"]).verify(request.body.decode(), request.headers) == {
+        "tid": "TEST-TXN-0001"
+    }
 
 
 def test_send_test_reports_a_connection_error(org: Org) -> None:

@@ -178,3 +178,15 @@ def test_every_function_has_a_log_group_with_retention() -> None:
         and "/aws/lambda/" in str(r["Properties"]["LogGroupName"])
     }
     assert functions == retained
+
+
+def test_the_longest_request_allowed_fits_in_the_dispatcher_and_in_send_test() -> None:
+    from lead_events.logic.dispatch import RECORD_SECONDS
+
+    template, _ = decode(str(ROOT / "template.yaml"))
+    longest = template["Parameters"]["PostbackRequestTimeout"]["MaxValue"]
+    resources = template["Resources"]
+    # The dispatcher starts a request only while it has the request's bound and its record left.
+    assert resources["DispatcherFunction"]["Properties"]["Timeout"] >= longest + RECORD_SECONDS + 5
+    # Send Test answers (API Gateway's integration limit is 30 s) with time to render and reply.
+    assert longest + 2 <= resources["ConfigApiFunction"]["Properties"]["Timeout"] <= 29

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from dataclasses import dataclass
 from functools import cache
 
 # About a day in total (23.7 h) over 9 retries: 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 8 h, 8 h.
 DEFAULT_RETRY_SCHEDULE = (30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800)
+# The longest one postback request may take, however slowly its receiver answers (http/client.py).
+DEFAULT_REQUEST_TIMEOUT = 15.0
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -29,6 +32,7 @@ class Settings:
     allowed_networks: tuple[Network, ...]
     log_retention_days: int
     auto_disable_after: int
+    request_timeout: float
 
 
 def _retry_schedule(raw: str | None) -> tuple[float, ...]:
@@ -41,6 +45,18 @@ def _retry_schedule(raw: str | None) -> tuple[float, ...]:
     if any(delay < 0 for delay in schedule):
         raise SettingsError("POSTBACK_RETRY_SCHEDULE delays cannot be negative")
     return schedule
+
+
+def _request_timeout(raw: str | None) -> float:
+    if not raw:
+        return DEFAULT_REQUEST_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise SettingsError(f"POSTBACK_REQUEST_TIMEOUT must be a positive number of seconds, got {raw!r}")
+    return seconds
 
 
 def _networks(raw: str | None) -> tuple[Network, ...]:
@@ -67,4 +83,5 @@ def settings() -> Settings:
         allowed_networks=_networks(env("POSTBACK_ALLOWED_NETWORKS")),
         log_retention_days=int(env("LOG_RETENTION_DAYS", "400")),
         auto_disable_after=int(env("POSTBACK_AUTO_DISABLE_AFTER", "20")),
+        request_timeout=_request_timeout(env("POSTBACK_REQUEST_TIMEOUT")),
     )

@@ -143,9 +143,10 @@ def fire_test(postback: dict[str, Any], event: str, signing_secret: str | None) 
         "timestamp": str(int(now.timestamp())),
         "iso_timestamp": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
     }
+    # A fresh id: a receiver that drops deliveries it has seen would drop a second test otherwise.
     test_id = f"test_{secrets.token_hex(6)}"
     delivery = render_delivery(postback, values | {"delivery_id": test_id})
-    headers = dict(delivery["headers"])
+    headers = dict(delivery["headers"]) | {"webhook-id": test_id}
     if signing_secret and delivery["method"] == "POST":
         headers |= signature_headers(signing_secret, test_id, now, delivery["body"] or "")
     from lead_events.http.client import send  # requests is imported only where something is sent

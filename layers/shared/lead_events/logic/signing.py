@@ -27,7 +27,11 @@ def check_secret(secret: str) -> str:
 
 
 def signature_headers(secret: str, message_id: str, timestamp: datetime, body: str) -> dict[str, str]:
-    """webhook-id, webhook-timestamp and webhook-signature for `body`."""
+    """webhook-id, webhook-timestamp and webhook-signature for `body`.
+
+    `message_id` is the delivery's id that http/client.py send() is given: it sends webhook-id on
+    every request, signed or not, and refuses headers whose webhook-id is another one.
+    """
     from standardwebhooks import Webhook  # here: ~50 ms of import that only signed postbacks need
 
     return {
