@@ -12,7 +12,7 @@ SAM_VENV := .venv-sam
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install local test lint format typecheck pytest build validate org openapi botocore-data bench clean
+.PHONY: help install local test lint format typecheck pytest build validate org fault-matrix openapi botocore-data bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ org: $(VENV)/.installed ## Create an organization: make org NAME=<name> (the loc
 	@test -n "$(NAME)" || { echo "usage: make org NAME=<name>" >&2; exit 2; }
 	@PYTHONPATH=layers/shared $(PY) -m lead_events.admin create-org --name "$(NAME)" \
 		$(if $(wildcard .local/dev.json),--local .local/dev.json)
+
+fault-matrix: $(VENV)/.installed ## Run the fault-injection suite and write its matrix into docs/reliability.md
+	FAULT_MATRIX_UPDATE=1 $(PY) -m pytest -q tests/faults
 
 openapi: $(VENV)/.installed ## Regenerate the OpenAPI document served by the docs function (after changing routes)
 	PYTHONPATH=layers/shared:functions $(PY) -m api_docs.generate

@@ -19,6 +19,7 @@ move together, so visibility timeouts, message delays and claims run out as they
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -49,6 +50,17 @@ class Crash(BaseException):
     """The process stopped here. A BaseException, so no `except Exception` of the code can catch it."""
 
 
+def _caller() -> str:
+    """The project's function that made the AWS call being answered (`store.logs.claim`), for the matrix."""
+    frame = inspect.currentframe()
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith(("lead_events.store.", "lead_events.logic.")):
+            return f"{module.removeprefix('lead_events.')}.{frame.f_code.co_name}"
+        frame = frame.f_back
+    return "?"
+
+
 @dataclass(frozen=True)
 class Boundary:
     function: str  # the function whose code reached it: trigger_api, outbox, dispatcher, logs_api
@@ -61,7 +73,7 @@ class Boundary:
     def in_the_window(self) -> bool:
         """A request was answered and its record is not complete: the one moment a copy can follow."""
         return self.function == "dispatcher" and (
-            self.step.startswith("HTTP") or self.step == "DynamoDB PutItem"  # the attempt item, before the delivery
+            self.step.startswith("HTTP") or self.step.startswith("DynamoDB PutItem")  # the attempt, not yet the state
         )
 
 
@@ -96,7 +108,7 @@ class Faults:
 
     def after_call(self, model: Any, **_: Any) -> None:
         service = "DynamoDB" if model.service_model.service_name == "dynamodb" else "SQS"
-        self.boundary(f"{service} {model.name}")
+        self.boundary(f"{service} {model.name} ({_caller()})")
 
     @contextmanager
     def invocation(self, function: str) -> Iterator[None]:
