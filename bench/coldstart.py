@@ -25,6 +25,7 @@ FUNCTIONS = {  # function: (module and paths, clients it uses, sample event)
     "trigger_api": ("app:functions/trigger_api:layers/shared", "dynamodb", ("trigger_api", "create_lead")),
     "logs_api": ("app:functions/logs_api:layers/shared", "dynamodb", ("logs_api", "list_logs")),
     "dispatcher": ("app:functions/dispatcher:layers/shared", "dynamodb,sqs", None),
+    "outbox": ("app:functions/outbox:layers/shared", "sqs", None),
     "api_docs": ("app:functions/api_docs:layers/shared", "", ("api_docs", "openapi_document")),
     "console": ("app:functions/console:layers/shared", "", ("console", "console_page")),
 }

@@ -1,7 +1,8 @@
 """The trigger path, warm: AWS calls per accepted trigger (botocore event hooks, moto in-process).
 
 Budget: at most 2 DynamoDB round trips + 1 SQS call per 10 deliveries; configuration from the
-warm cache. Also triggers per second through the trigger handler, in-process.
+warm cache. Since the outbox, the trigger makes no SQS call at all: its deliveries reach the queue
+through the logs table's stream. Also triggers per second through the trigger handler, in-process.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def run(report: Report) -> None:
     report.table(
         "Trigger path (warm)",
         "AWS calls for one accepted trigger, counted with botocore's event hooks. Budget: <= 2 DynamoDB round "
-        f"trips + 1 SQS call per 10 deliveries. Throughput: {rate:.0f} triggers/s through the handler "
+        "trips + 1 SQS call per 10 deliveries (the deliveries reach the queue through the logs table's stream and "
+        f"the outbox function, not from the request path). Throughput: {rate:.0f} triggers/s through the handler "
         f"in-process ({count} triggers, one delivery each, moto in-process).",
         ["deliveries", "DynamoDB calls", "SQS calls", "calls", "budget"],
         rows,

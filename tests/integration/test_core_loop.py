@@ -380,7 +380,7 @@ def test_signed_posts_carry_standard_webhooks_headers(org: Org, receiver: Receiv
     [request] = receiver.received("/signed")
     assert Webhook(secret).verify(request.body.decode(), request.headers) == {"tid": "T1"}
     [delivery] = [d for d in org.logs("GET", f"/logs/{accepted['log_id']}")[1]["deliveries"] if d["method"] == "POST"]
-    assert _webhook_ids(request) == [f"{accepted['log_id']}_{delivery['id']}"]
+    assert _webhook_ids(request) == [delivery["id"]]
 
 
 def test_every_request_carries_its_delivery_id_as_webhook_id_the_same_on_a_retry(
@@ -395,7 +395,7 @@ def test_every_request_carries_its_delivery_id_as_webhook_id_the_same_on_a_retry
     dispatch(drain_queue())
     dispatch(drain_queue())
     log_id = accepted["log_id"]
-    ids = {d["method"]: f"{log_id}_{d['id']}" for d in org.logs("GET", f"/logs/{log_id}")[1]["deliveries"]}
+    ids = {d["method"]: d["id"] for d in org.logs("GET", f"/logs/{log_id}")[1]["deliveries"]}
     first, retry = receiver.received("/pb")
     [posted] = receiver.received("/post")
     assert _webhook_ids(first) == _webhook_ids(retry) == [ids["GET"]]
