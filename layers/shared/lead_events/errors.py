@@ -85,3 +85,9 @@ class Unprocessable(LeadEventsError):
 class EventListNotFound(NotFound):
     def __init__(self, list_id: str) -> None:
         super().__init__(f"No event list with id '{list_id}' exists in this organization.")
+
+
+class UnsupportedMediaType(LeadEventsError):
+    """A body this API does not read (it reads JSON, and the inbound URL forms too)."""
+
+    status = 415
