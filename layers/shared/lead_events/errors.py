@@ -91,3 +91,10 @@ class UnsupportedMediaType(LeadEventsError):
     """A body this API does not read (it reads JSON, and the inbound URL forms too)."""
 
     status = 415
+
+
+class ConcurrentChange(Conflict):
+    """Other requests kept changing the same items while this one tried to: sending it again succeeds."""
+
+    def __init__(self) -> None:
+        super().__init__("Another request changed the same data at the same moment; send this request again.")
