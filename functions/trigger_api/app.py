@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lead_events.api.body import request_text
 from lead_events.api.context import BEARER_SECURITY, api_key_id, org_id
 from lead_events.api.errors import error_responses
 from lead_events.api.resolver import configure_resolver, guard_request
@@ -92,7 +93,7 @@ def inbound_get(token: Token) -> TriggerAccepted:
 def inbound_post(token: Token) -> TriggerAccepted:
     event = app.current_event
     params = dict(event.query_string_parameters or {}) | parse_body(
-        event.decoded_body, event.headers.get("content-type", "")
+        request_text(event), event.headers.get("content-type", "")
     )
     return trigger_service().trigger(token_org(token), inbound_request(params), inbound_token=token)
 

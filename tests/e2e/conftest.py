@@ -34,6 +34,11 @@ class LocalStack:
     aws_endpoint_url: str
     dev_json: Path
     process: subprocess.Popen[str]
+    log: Path
+
+    def output(self) -> str:
+        """What the stack printed so far."""
+        return self.log.read_text(errors="replace")
 
     def request(self, method: str, path: str, *, key: str | None = "default", **kwargs: Any) -> requests.Response:
         headers = kwargs.pop("headers", {})
@@ -51,17 +56,20 @@ def start_local_stack(tmp_path: Path, extra_env: dict[str, str] | None = None) -
         "LOCAL_DEV_JSON": str(dev_json),
         **(extra_env or {}),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    # A file, not a pipe: nothing reads a pipe while the tests run, and once its buffer is full every
+    # thread of the stack that logs blocks (a long schemathesis run logs that much).
+    log = tmp_path / "local.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True
+        )
     deadline = time.monotonic() + 60
     while not dev_json.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            output = process.stdout.read() if process.stdout else ""
-            raise RuntimeError(f"the local stack did not come up:\n{output}")
+            raise RuntimeError(f"the local stack did not come up:\n{log.read_text(errors='replace')}")
         time.sleep(0.1)
-    return LocalStack(**json.loads(dev_json.read_text()), dev_json=dev_json, process=process)
+    return LocalStack(**json.loads(dev_json.read_text()), dev_json=dev_json, process=process, log=log)
 
 
 def stop_local_stack(stack: LocalStack) -> int:

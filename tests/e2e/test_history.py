@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 import requests
 
+from tests.clock import wait_for_a_day_with
 from tests.e2e.conftest import LocalStack
 from tests.receiver import Receiver
 
@@ -66,10 +67,11 @@ def test_an_operator_filters_pages_and_bounds_the_history(local_stack: LocalStac
     lead_history = _pages(local_stack, "/logs", lead_id=leads[0]["lead_id"])
     assert {i["log_id"] for i in lead_history} == {log_ids[n] for n in range(0, 11, 3)}
 
-    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
-    assert _pages(local_stack, "/logs", campaign_id=campaign, **{"from": tomorrow, "to": tomorrow}) == []
-    today = datetime.now(UTC).date().isoformat()
-    assert len(_pages(local_stack, "/logs", campaign_id=campaign, **{"from": today, "to": today})) == len(mine)
+    # The days the entries were made on (one, unless midnight passed meanwhile), and the day after.
+    first, last = min(i["created_at"][:10] for i in everything), max(i["created_at"][:10] for i in everything)
+    after = (date.fromisoformat(last) + timedelta(days=1)).isoformat()
+    assert _pages(local_stack, "/logs", campaign_id=campaign, **{"from": after, "to": after}) == []
+    assert len(_pages(local_stack, "/logs", campaign_id=campaign, **{"from": first, "to": last})) == len(mine)
     assert local_stack.request("GET", "/logs", params={"cursor": "forged"}).status_code == 400
 
     timeline = local_stack.request("GET", f"/leads/{leads[0]['lead_id']}").json()["events"]
@@ -77,6 +79,7 @@ def test_an_operator_filters_pages_and_bounds_the_history(local_stack: LocalStac
 
 
 def test_reports_count_conversions_and_revenue_per_day_for_a_campaign(local_stack: LocalStack) -> None:
+    wait_for_a_day_with(120)  # the report below is today's
     sale, campaign = _id("sale"), _id("camp")
     local_stack.request("POST", "/events", json={"name": sale, "conversion": True, "multi_trigger": True})
     leads = [local_stack.request("POST", "/leads", json={"campaign_id": campaign}).json() for _ in range(4)]

@@ -155,7 +155,7 @@ def test_environment_passes_through_and_sigterm_stops_cleanly(tmp_path: Path) ->
     finally:
         assert stop_local_stack(stack) == 0
     assert not stack.dev_json.exists()
-    output = stack.process.stdout.read() if stack.process.stdout else ""
+    output = stack.output()
     assert "API key" in output and "Traceback" not in output
 
 

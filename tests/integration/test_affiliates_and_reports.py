@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.clock import wait_for_a_day_with
 from tests.integration.conftest import Org, dispatch, drain_queue
 from tests.receiver import Receiver
 
@@ -77,6 +78,7 @@ def test_a_disabled_affiliate_postback_does_not_fire_and_send_test_does(org: Org
 
 
 def test_reports_count_events_conversions_revenue_and_leads_exactly(org: Org) -> None:
+    wait_for_a_day_with(60)  # the counts below are all today's
     org.config("POST", "/events", body={"name": "sale", "conversion": True, "multi_trigger": True})
     org.config("POST", "/events", body={"name": "qualified", "multi_trigger": True})
     for lead, campaign in (("L1", "c1"), ("L2", "c1"), ("L3", "c2")):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import boto3
 import pytest
 
-from tests.conftest import lambda_context, sample_event
+from tests.conftest import http_event, lambda_context, sample_event
 from tests.integration.conftest import Call
 
 
@@ -103,6 +104,17 @@ def test_a_json_body_labelled_as_a_form_is_read_as_json(call_config_api: Call) -
         "POST", "/events", raw_body='{"name": "sale"}', content_type="application/x-www-form-urlencoded"
     )
     assert status == 201 and body["name"] == "sale"
+
+
+def test_a_body_in_its_declared_charset_is_read_in_that_charset(call_config_api: Call) -> None:
+    event = http_event("POST", "/events", content_type="application/json; charset=latin-1")
+    event |= {"body": base64.b64encode('{"name": "sale", "description": "café"}'.encode("latin-1")).decode()}
+    event["isBase64Encoded"] = True
+    from config_api.app import lambda_handler
+
+    answer = lambda_handler(event, lambda_context())
+    assert answer["statusCode"] == 201
+    assert json.loads(answer["body"])["description"] == "café"
 
 
 def test_unknown_events_are_404_for_read_update_and_delete(call_config_api: Call) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from lead_events import aws
 from lead_events.store.factory import log_store
+from tests.clock import MONTH_EDGES, packed_before, set_clock
 from tests.integration.conftest import Org
 
 EVENTS = ("sale", "qualified", "callback")
@@ -19,9 +20,11 @@ CAMPAIGNS = ("c1", "c2", "c3", "c4")
 STATUSES = ("delivered", "failed", "queued", "no_postbacks")
 
 
-def _entries(org_id: str, count: int, start: int, now: datetime) -> Iterator[dict[str, Any]]:
+def _entries(
+    org_id: str, count: int, start: int, now: datetime, step: timedelta = timedelta(seconds=1)
+) -> Iterator[dict[str, Any]]:
     for n in range(start, start + count):
-        created = now - timedelta(seconds=n)
+        created = now - n * step
         yield {
             "log_id": f"{n:011x}aa",
             "org_id": org_id,
@@ -38,9 +41,10 @@ def _entries(org_id: str, count: int, start: int, now: datetime) -> Iterator[dic
         }
 
 
-def _fill(org_id: str, count: int, start: int, now: datetime) -> None:
+def _fill(org_id: str, count: int, start: int, now: datetime, step: timedelta = timedelta(seconds=1)) -> None:
+    """`count` entries, the n-th (from `start`) made `n` steps before `now`."""
     store = log_store()
-    puts = (store.entry_put(org_id, entry)["Put"] for entry in _entries(org_id, count, start, now))
+    puts = (store.entry_put(org_id, entry)["Put"] for entry in _entries(org_id, count, start, now, step))
     while batch := list(itertools.islice(puts, 25)):
         boto3.client("dynamodb").batch_write_item(  # the functions' client has only the operations they call
             RequestItems={store.table: [{"PutRequest": {"Item": put["Item"]}} for put in batch]}
@@ -85,9 +89,11 @@ FILTERS = [
 
 @pytest.mark.slow
 def test_every_filter_is_one_query_and_a_page_costs_the_same_at_1k_and_10k_entries(org: Org) -> None:
-    now = datetime.now(UTC).replace(day=15, hour=12)  # every entry in one month
+    # Every entry in the past and in the current month (the listing's first Query is the newest month's),
+    # whatever the day: test_on_every_day_of_a_month_a_listing_is_one_query runs the same on the edges.
+    now, step = packed_before(datetime.now(UTC), 10_000)
     meter = Meter()
-    _fill(org.org_id, 1_000, 0, now)
+    _fill(org.org_id, 1_000, 0, now, step)
     small = {}
     for filters in FILTERS:
         (status, page), operations, read = meter.measure(
@@ -100,8 +106,8 @@ def test_every_filter_is_one_query_and_a_page_costs_the_same_at_1k_and_10k_entri
             for name, value in filters.items():
                 assert item[name] == value
 
-    _fill(org.org_id, 9_000, 1_000, now)
-    _fill("org-noise", 2_000, 0, now)
+    _fill(org.org_id, 9_000, 1_000, now, step)
+    _fill("org-noise", 2_000, 0, now, step)
     for filters in FILTERS:
         (_, page), operations, read = meter.measure(
             lambda f=filters: org.logs("GET", "/logs", query={**f, "limit": "20"})
@@ -113,6 +119,24 @@ def test_every_filter_is_one_query_and_a_page_costs_the_same_at_1k_and_10k_entri
             assert read == read_before <= returned + 1, filters  # the page, plus one look-ahead item
         else:
             assert read == read_before <= 2  # the lead's own entries, whatever the table's size
+
+
+@pytest.mark.parametrize("clock", MONTH_EDGES.values(), ids=MONTH_EDGES)
+def test_on_every_day_of_a_month_a_listing_is_one_query(
+    org: Org, monkeypatch: pytest.MonkeyPatch, clock: datetime
+) -> None:
+    set_clock(monkeypatch, clock)
+    now, step = packed_before(clock, 300)
+    _fill(org.org_id, 300, 0, now, step)
+    meter = Meter()
+    for filters in FILTERS:
+        (status, page), operations, _ = meter.measure(
+            lambda f=filters: org.logs("GET", "/logs", query={**f, "limit": "20"})
+        )
+        assert status == 200, page
+        assert operations == ["Query"], filters
+        matching = [e for e in _entries(org.org_id, 300, 0, now, step) if all(e[k] == v for k, v in filters.items())]
+        assert [item["log_id"] for item in page["items"]] == [e["log_id"] for e in matching[:20]], filters
 
 
 def test_pages_are_newest_first_without_duplicates_or_gaps(org: Org) -> None:
@@ -137,7 +161,7 @@ def test_date_ranges_bound_the_listing_and_a_date_includes_its_whole_day(org: Or
         "GET", "/logs", query={"from": "2026-10-10T23:59:00Z", "to": "2026-10-10T23:59:09Z", "limit": "200"}
     )
     assert [item["created_at"][-7:] for item in page["items"]] == [f"{s:02d}.000Z" for s in range(9, -1, -1)]
-    assert org.logs("GET", "/logs", query={"from": "2026-10-11"})[1]["items"] == []
+    assert org.logs("GET", "/logs", query={"from": "2026-10-11", "to": "2026-10-12"})[1]["items"] == []
 
 
 def test_event_logs_are_view_logs_for_one_event(org: Org) -> None:

@@ -2,13 +2,14 @@
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from lead_events.errors import InvalidCursor, Unprocessable
 from lead_events.logic.dates import date_range, days, iso, months_newest_first
 from lead_events.store.logs import decode_listing_cursor, encode_listing_cursor
+from tests.clock import MONTH_EDGES, set_clock
 
 
 def test_dates_cover_whole_days_and_date_times_are_exact() -> None:
@@ -21,14 +22,26 @@ def test_dates_cover_whole_days_and_date_times_are_exact() -> None:
 
 
 def test_naive_date_times_are_utc_and_a_plus_sign_lost_in_a_query_string_is_restored() -> None:
-    assert iso(date_range("2026-11-01T10:00:00", None, 30)[0]) == "2026-11-01T10:00:00.000Z"
-    assert iso(date_range("2026-11-01T10:00:00 01:00", None, 30)[0]) == "2026-11-01T09:00:00.000Z"
+    assert iso(date_range("2026-11-01T10:00:00", "2026-11-30", 30)[0]) == "2026-11-01T10:00:00.000Z"
+    assert iso(date_range("2026-11-01T10:00:00 01:00", "2026-11-30", 30)[0]) == "2026-11-01T09:00:00.000Z"
 
 
 def test_missing_bounds_default_to_the_last_days() -> None:
     lower, upper = date_range(None, None, 30)
     assert abs((datetime.now(UTC) - upper).total_seconds()) < 5
     assert round((upper - lower).total_seconds() / 86400) == 30
+
+
+@pytest.mark.parametrize("clock", MONTH_EDGES.values(), ids=MONTH_EDGES)
+def test_on_the_edges_of_a_month_the_default_range_ends_now_in_its_month(
+    monkeypatch: pytest.MonkeyPatch, clock: datetime
+) -> None:
+    set_clock(monkeypatch, clock)
+    lower, upper = date_range(None, None, 30)
+    assert upper == clock and lower == clock - timedelta(days=30)
+    months = months_newest_first(lower, upper)
+    assert (months[0], months[-1]) == (clock.strftime("%Y-%m"), lower.strftime("%Y-%m"))
+    assert date_range(None, clock.date().isoformat(), 30)[1] == datetime.combine(clock.date(), time.max, UTC)
 
 
 @pytest.mark.parametrize(

@@ -85,3 +85,16 @@ class Unprocessable(LeadEventsError):
 class EventListNotFound(NotFound):
     def __init__(self, list_id: str) -> None:
         super().__init__(f"No event list with id '{list_id}' exists in this organization.")
+
+
+class UnsupportedMediaType(LeadEventsError):
+    """A body this API does not read (it reads JSON, and the inbound URL forms too)."""
+
+    status = 415
+
+
+class ConcurrentChange(Conflict):
+    """Other requests kept changing the same items while this one tried to: sending it again succeeds."""
+
+    def __init__(self) -> None:
+        super().__init__("Another request changed the same data at the same moment; send this request again.")

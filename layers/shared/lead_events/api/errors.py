@@ -79,7 +79,7 @@ def _field_errors(raw: list[dict[str, Any]]) -> list[FieldError]:
         field = _field_name(error.get("loc"))
         if error.get("type") == "json_invalid":
             field = "body"
-            message = "The body is not valid JSON" + (f": {error['ctx']['error']}" if error.get("ctx") else "")
+            message = "The body cannot be read as JSON" + (f": {error['ctx']['error']}" if error.get("ctx") else "")
         elif field == "body" and error.get("type") == "missing":
             message = "A JSON object is required"
         errors.append(FieldError(field=field, message=message, type=str(error.get("type", ""))))

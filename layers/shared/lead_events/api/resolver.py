@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
+from lead_events.api.body import RequestValidation
 from lead_events.api.context import SECURITY_SCHEMES
 from lead_events.api.errors import install_error_handlers
 
@@ -19,7 +20,15 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def configure_resolver(app: APIGatewayHttpResolver) -> None:
-    """Error answers and the bearer security scheme for the OpenAPI document."""
+    """Error answers, bodies read by lead_events.api.body, and the bearer security scheme for the OpenAPI document.
+
+    Powertools puts its request validation first on every route and gives no option for how it
+    reads the body: the resolver's instance is replaced (before any route runs) by one that reads
+    it with `read_json`, so that no body a client sends can end in a 500.
+    """
+    if not app._enable_validation:
+        raise ValueError("Construct the resolver with enable_validation=True: its routes declare their input.")
+    app._request_validation_middleware = RequestValidation()
     app.configure_openapi(security_schemes=SECURITY_SCHEMES)
     install_error_handlers(app)
 

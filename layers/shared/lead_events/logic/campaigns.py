@@ -8,7 +8,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from lead_events.errors import Conflict, EventListNotFound, EventNotFound, InvalidCursor, Unprocessable
+from lead_events.errors import (
+    ConcurrentChange,
+    Conflict,
+    EventListNotFound,
+    EventNotFound,
+    InvalidCursor,
+    Unprocessable,
+)
 from lead_events.logic.dates import utc_now
 from lead_events.models.campaigns import (
     Assignment,
@@ -27,8 +34,11 @@ from lead_events.models.common import NAME_PATTERN
 from lead_events.models.leads import ID_PATTERN
 from lead_events.store import keys
 from lead_events.store.campaigns import CampaignStore, refuse_if_listed
-from lead_events.store.config import ConfigSnapshot
+from lead_events.store.config import ConfigChanged, ConfigSnapshot
 from lead_events.store.events import EventStore
+
+# How many snapshots a decision is taken on before the answer is "changing concurrently, try again".
+SNAPSHOT_ATTEMPTS = 3
 
 
 def _check_campaign_id(campaign_id: str) -> str:
@@ -183,13 +193,24 @@ def update_list(store: CampaignStore, org_id: str, list_id: str, data: EventList
 
 
 def delete_list(store: CampaignStore, org_id: str, list_id: str) -> None:
-    current = get_list(store, org_id, list_id)
-    if current.campaigns:
-        raise Conflict(
-            f"Event list '{current.name}' is assigned to campaign(s) {', '.join(current.campaigns)}; unassign it "
-            "first (DELETE /campaigns/{campaign_id}/event-lists/{list_id}) so no campaign silently widens."
-        )
-    store.delete_list(org_id, list_id)
+    """Delete a list no campaign uses (decided on a snapshot, and decided again if it changed meanwhile)."""
+    for _ in range(SNAPSHOT_ATTEMPTS):
+        snapshot = store.snapshot(org_id)
+        item = snapshot.items.get(keys.list_sk(list_id))
+        if item is None:
+            raise EventListNotFound(list_id)
+        current = _list_view(item, snapshot)
+        if current.campaigns:
+            raise Conflict(
+                f"Event list '{current.name}' is assigned to campaign(s) {', '.join(current.campaigns)}; unassign "
+                "it first (DELETE /campaigns/{campaign_id}/event-lists/{list_id}) so no campaign silently widens."
+            )
+        try:
+            store.delete_list(org_id, list_id, snapshot)
+        except ConfigChanged:
+            continue
+        return
+    raise ConcurrentChange()
 
 
 def assign_list(store: CampaignStore, org_id: str, campaign_id: str, list_id: str) -> Assignment:
@@ -245,6 +266,17 @@ def get_event_settings(store: CampaignStore, org_id: str, campaign_id: str, even
 
 
 def delete_event(events: EventStore, store: CampaignStore, org_id: str, name: str) -> None:
-    """Delete an event (and its postbacks) unless an event list still names it."""
-    refuse_if_listed(store.snapshot(org_id), name)
-    events.delete(org_id, name)
+    """Delete an event (and its postbacks) unless an event list still names it.
+
+    Decided on a snapshot, and decided again if the configuration changed before the delete landed
+    (a list naming the event, or a postback of it, may have been added meanwhile).
+    """
+    for _ in range(SNAPSHOT_ATTEMPTS):
+        snapshot = store.snapshot(org_id)
+        refuse_if_listed(snapshot, name)
+        try:
+            events.delete(org_id, name, snapshot)
+        except ConfigChanged:
+            continue
+        return
+    raise ConcurrentChange()

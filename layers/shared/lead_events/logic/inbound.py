@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl
 
-from lead_events.errors import InvalidInput
+from lead_events import json_text
+from lead_events.errors import InvalidInput, UnsupportedMediaType
 from lead_events.logic.triggers import TriggerRequest
 from lead_events.models.common import NAME_PATTERN, storable_json
 from lead_events.models.leads import ID_PATTERN
@@ -31,10 +31,12 @@ def parse_body(body: str | None, content_type: str) -> dict[str, Any]:
         return {}
     if len(body) > MAX_BODY:
         raise InvalidInput(f"The body is larger than {MAX_BODY // 1024} KiB.")
+    if content_type.lower().lstrip().startswith("multipart/"):
+        raise UnsupportedMediaType("Send the parameters in the query string, as a form or as a JSON object.")
     if content_type.startswith("application/json") or body.lstrip().startswith("{"):
         try:
-            parsed = json.loads(body)
-        except ValueError as exc:
+            parsed = json_text.loads(body)
+        except json_text.NotJson as exc:
             raise InvalidInput(f"The body is not valid JSON: {exc}") from exc
         if not isinstance(parsed, dict):
             raise InvalidInput("A JSON body must be an object of parameters.")

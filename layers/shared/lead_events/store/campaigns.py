@@ -50,7 +50,12 @@ class CampaignStore:
                 raise EventListNotFound(values["id"]) from exc
             raise EventNotFound(values["events"][exc.index - 1]) from exc
 
-    def delete_list(self, org_id: str, list_id: str) -> None:
+    def delete_list(self, org_id: str, list_id: str, snapshot: ConfigSnapshot) -> None:
+        """Delete the list, only while the configuration is as in `snapshot` (else ConfigChanged).
+
+        The caller decided from `snapshot` that no campaign uses the list: one assigned since would
+        be left with a list that no longer exists.
+        """
         try:
             self._config.write(
                 org_id,
@@ -61,6 +66,7 @@ class CampaignStore:
                         "ConditionExpression": "attribute_exists(pk)",
                     }
                 },
+                expected_version=snapshot.version,
             )
         except ConditionFailed as exc:
             raise EventListNotFound(list_id) from exc

@@ -10,10 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from lead_events.store import keys
-from lead_events.store.dynamo import decode_cursor, encode_cursor, from_item, to_item
+from lead_events.store.dynamo import Cancelled, decode_cursor, encode_cursor, from_item, to_item, transact
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -40,13 +38,18 @@ class ConditionFailed(Exception):
         self.index = index
 
 
+class ConfigChanged(Exception):
+    """The configuration changed since the snapshot a write was decided on (its version moved)."""
+
+
 class ConfigTable:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self.db = client
         self.table = table
 
-    def version_bump(self, org_id: str) -> TransactWriteItemTypeDef:
-        return {
+    def version_bump(self, org_id: str, expected: int | None = None) -> TransactWriteItemTypeDef:
+        """The update that adds one to `config_version`; with `expected`, only while it is still that."""
+        bump: TransactWriteItemTypeDef = {
             "Update": {
                 "TableName": self.table,
                 "Key": to_item({"pk": keys.org_pk(org_id), "sk": keys.ORG_META}),
@@ -54,17 +57,35 @@ class ConfigTable:
                 "ExpressionAttributeValues": to_item({":one": 1}),
             }
         }
+        if expected is not None:
+            bump["Update"]["ConditionExpression"] = (
+                "config_version = :seen" if expected else "attribute_not_exists(config_version)"
+            )
+            if expected:
+                bump["Update"]["ExpressionAttributeValues"] = to_item({":one": 1, ":seen": expected})
+        return bump
 
-    def write(self, org_id: str, operation: TransactWriteItemTypeDef, *more: TransactWriteItemTypeDef) -> None:
-        """Apply a conditional Put/Update/Delete (and `more`) with the version bump, all or nothing."""
+    def write(
+        self,
+        org_id: str,
+        operation: TransactWriteItemTypeDef,
+        *more: TransactWriteItemTypeDef,
+        expected_version: int | None = None,
+    ) -> None:
+        """Apply a conditional Put/Update/Delete (and `more`) with the version bump, all or nothing.
+
+        A failed condition of one of the operations raises ConditionFailed with its index. With
+        `expected_version` (a snapshot's), the write also needs the configuration unchanged since
+        that snapshot, else ConfigChanged: decisions read from the snapshot (is this list assigned?
+        which postbacks does this event have?) then still hold when the write lands.
+        """
+        items = [operation, *more, self.version_bump(org_id, expected_version)]
         try:
-            self.db.transact_write_items(TransactItems=[operation, *more, self.version_bump(org_id)])
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            for index, reason in enumerate(reasons):
-                if reason.get("Code") == "ConditionalCheckFailed":
-                    raise ConditionFailed(index) from exc
-            raise
+            transact(self.db, items)
+        except Cancelled as exc:
+            if exc.first == len(items) - 1:
+                raise ConfigChanged() from exc
+            raise ConditionFailed(exc.first) from exc
 
     def snapshot(self, org_id: str) -> ConfigSnapshot:
         """The whole configuration partition (paged through), strongly consistent."""

@@ -5,14 +5,20 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+import random
+import time
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.shared.dynamodb_deserializer import DYNAMODB_CONTEXT, TypeDeserializer
 from botocore.exceptions import ClientError
 
-from lead_events.errors import InvalidCursor
+from lead_events.errors import ConcurrentChange, InvalidCursor
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 # boto3.dynamodb.types would import all of boto3 (see lead_events.aws); Powertools carries boto3's
 # deserializer, and the serializer below is boto3's rules in a few lines.
@@ -73,6 +79,50 @@ def plain_json(value: Any) -> Any:
 
 def is_condition_failure(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+TRANSACTION_ATTEMPTS = 4
+
+
+class Cancelled(Exception):
+    """A transaction was cancelled because a condition did not hold; `reasons` has each item's code."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.reasons = reasons
+
+    @property
+    def first(self) -> int:
+        """The index of the first item whose condition failed."""
+        return self.reasons.index("ConditionalCheckFailed")
+
+
+def transact(db: DynamoDBClient, items: Sequence[TransactWriteItemTypeDef]) -> None:
+    """TransactWriteItems, tried again when only another transaction on the same items cancelled it.
+
+    DynamoDB cancels a transaction that meets another one on an item (TransactionConflict), and
+    botocore does not try it again: items every request touches (the configuration version, the
+    report counters) meet under concurrent requests. A failed condition raises Cancelled; conflicts
+    that outlast the attempts raise ConcurrentChange (409).
+    """
+    for attempt in range(TRANSACTION_ATTEMPTS):
+        try:
+            db.transact_write_items(TransactItems=list(items))
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            reasons = [str(r.get("Code") or "None") for r in exc.response.get("CancellationReasons") or []]
+            if code == "TransactionCanceledException" and "ConditionalCheckFailed" in reasons:
+                raise Cancelled(reasons) from exc
+            conflict = code == "TransactionConflictException" or (
+                code == "TransactionCanceledException" and "TransactionConflict" in reasons
+            )
+            if not conflict:
+                raise
+            if attempt + 1 == TRANSACTION_ATTEMPTS:
+                raise ConcurrentChange() from exc
+        else:
+            return
+        time.sleep(random.uniform(0, 0.01 * 2**attempt))  # jittered, so the conflicting requests spread out
 
 
 def encode_cursor(last_key: Mapping[str, Any] | None) -> str | None:

@@ -9,7 +9,7 @@ from lead_events.logic.dates import utc_now
 from lead_events.models.events import Event, EventCreate, EventPage, EventUpdate
 from lead_events.names import NAME_PATTERN
 from lead_events.store import keys
-from lead_events.store.config import ConditionFailed, ConfigTable
+from lead_events.store.config import ConditionFailed, ConfigSnapshot, ConfigTable
 from lead_events.store.dynamo import from_item, to_item
 
 if TYPE_CHECKING:
@@ -87,15 +87,15 @@ class EventStore:
             raise EventNotFound(name) from exc
         return self.get(org_id, name)
 
-    def delete(self, org_id: str, name: str) -> None:
-        """Delete the event and its postbacks (its log entries stay)."""
+    def delete(self, org_id: str, name: str, snapshot: ConfigSnapshot) -> None:
+        """Delete the event and the postbacks `snapshot` has of it (its log entries stay).
+
+        Only while the configuration is still as in `snapshot` (else ConfigChanged): a postback
+        added since would otherwise outlive its event, and come back with an event of the same name.
+        """
         key = self._key(org_id, name)
-        postbacks: list[Any] = self._config.db.query(
-            TableName=self._config.table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues=to_item({":pk": keys.org_pk(org_id), ":prefix": keys.postback_sk(name, "")}),
-            ProjectionExpression="pk, sk",
-        ).get("Items", [])
+        prefix = keys.postback_sk(name, "")
+        postbacks = [to_item({"pk": keys.org_pk(org_id), "sk": sk}) for sk in snapshot.items if sk.startswith(prefix)]
         try:
             self._config.write(
                 org_id,
@@ -110,6 +110,7 @@ class EventStore:
                     cast("TransactWriteItemTypeDef", {"Delete": {"TableName": self._config.table, "Key": pb}})
                     for pb in postbacks
                 ],
+                expected_version=snapshot.version,
             )
         except ConditionFailed as exc:
             raise EventNotFound(name) from exc

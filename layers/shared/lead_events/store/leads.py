@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from lead_events.errors import LeadAlreadyExists, LeadNotFound
 from lead_events.models.leads import ID_PATTERN, Lead
 from lead_events.store import keys
-from lead_events.store.dynamo import from_item, to_item
+from lead_events.store.dynamo import Cancelled, from_item, to_item, transact
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -43,14 +41,11 @@ class LeadStore:
             for item in items
         ]
         try:
-            self.db.transact_write_items(TransactItems=puts + (counters or []))
-        except ClientError as exc:
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
+            transact(self.db, puts + (counters or []))
+        except Cancelled as exc:
+            if exc.first == 0:
                 raise LeadAlreadyExists(f"A lead with lead_id '{lead.lead_id}' already exists.") from exc
-            if "ConditionalCheckFailed" in reasons:
-                raise LeadAlreadyExists(f"A lead with transaction_id '{lead.transaction_id}' already exists.") from exc
-            raise
+            raise LeadAlreadyExists(f"A lead with transaction_id '{lead.transaction_id}' already exists.") from exc
 
     def get(self, org_id: str, *, lead_id: str | None = None, transaction_id: str | None = None) -> Lead:
         if not re.fullmatch(ID_PATTERN, lead_id or transaction_id or ""):

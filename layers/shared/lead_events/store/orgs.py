@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from lead_events.errors import Conflict
 from lead_events.logic.dates import utc_now
 from lead_events.store import keys
 from lead_events.store.config import ConfigTable
-from lead_events.store.dynamo import from_item, is_condition_failure, to_item
+from lead_events.store.dynamo import Cancelled, from_item, is_condition_failure, to_item, transact
 
 if TYPE_CHECKING:
     from lead_events.models.orgs import Organization
@@ -52,18 +53,22 @@ class OrgStore:
                 "created_at": utc_now(),
             },
         ]
-        self._db.transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": to_item(item),
-                        "ConditionExpression": "attribute_not_exists(pk)",
+        try:
+            transact(
+                self._db,
+                [
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(item),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
                     }
-                }
-                for item in items
-            ]
-        )
+                    for item in items
+                ],
+            )
+        except Cancelled as exc:
+            raise Conflict(f"An organization with id '{org.org_id}' already exists; create it again.") from exc
 
     def api_key(self, org_id: str, key_id: str) -> StoredApiKey | None:
         answer = self._db.get_item(
@@ -105,22 +110,24 @@ class OrgStore:
             },
         )
 
-    def add_api_key(self, org_id: str, key_id: str, name: str, key_hash: str, created_at: str) -> None:
-        self._db.put_item(
-            TableName=self._table,
-            Item=to_item(
-                {
-                    "pk": keys.org_pk(org_id),
-                    "sk": keys.api_key_sk(key_id),
-                    "type": "api_key",
-                    "key_id": key_id,
-                    "name": name,
-                    "key_hash": key_hash,
-                    "created_at": created_at,
-                }
-            ),
-            ConditionExpression="attribute_not_exists(pk)",
-        )
+    def add_api_key(self, org_id: str, key_id: str, name: str, key_hash: str, created_at: str) -> bool:
+        """Store a new key; False when the organization already has a key with this id."""
+        item = {
+            "pk": keys.org_pk(org_id),
+            "sk": keys.api_key_sk(key_id),
+            "type": "api_key",
+            "key_id": key_id,
+            "name": name,
+            "key_hash": key_hash,
+            "created_at": created_at,
+        }
+        try:
+            self._db.put_item(TableName=self._table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise
+        return True
 
     def api_keys(self, org_id: str) -> list[dict[str, Any]]:
         """Every key of the organization (hashes included: never answer them)."""
@@ -132,20 +139,37 @@ class OrgStore:
         )
         return [from_item(item) for item in answer.get("Items", [])]
 
-    def revoke_api_key(self, org_id: str, key_id: str, revoked_at: str) -> bool:
-        """Mark the key revoked; False when there is no such active key."""
+    def revoke_api_key(self, org_id: str, key_id: str, revoked_at: str, *, while_active: str) -> bool:
+        """Mark the key revoked, only while it and the key `while_active` are both active; False otherwise.
+
+        Two keys revoked at the same moment would each see the other still active, and leave the
+        organization with none: the other key's check is in the same transaction.
+        """
+        not_revoked = "attribute_exists(pk) AND attribute_not_exists(revoked_at)"
         try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=to_item({"pk": keys.org_pk(org_id), "sk": keys.api_key_sk(key_id)}),
-                UpdateExpression="SET revoked_at = :now",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(revoked_at)",
-                ExpressionAttributeValues=to_item({":now": revoked_at}),
+            transact(
+                self._db,
+                [
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": keys.org_pk(org_id), "sk": keys.api_key_sk(key_id)}),
+                            "UpdateExpression": "SET revoked_at = :now",
+                            "ConditionExpression": not_revoked,
+                            "ExpressionAttributeValues": to_item({":now": revoked_at}),
+                        }
+                    },
+                    {
+                        "ConditionCheck": {
+                            "TableName": self._table,
+                            "Key": to_item({"pk": keys.org_pk(org_id), "sk": keys.api_key_sk(while_active)}),
+                            "ConditionExpression": not_revoked,
+                        }
+                    },
+                ],
             )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
+        except Cancelled:
+            return False
         return True
 
     def touch_api_key(self, org_id: str, key_id: str, used_at: str) -> None:
