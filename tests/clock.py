@@ -1,13 +1,13 @@
-"""Setting the clock the listings and reports read, so a test can run on any day of any month.
+"""Setting the clock the code reads, so a test can run on any day of any month.
 
-`lead_events.logic.dates` is where they read the time: its `date_range` defaults `to` to now, and
-its `utc_now` stamps what the stores write. A test sets that module's clock to an instant; the
-rest of the code (the trigger path's own clock, TTLs, signatures) keeps the real time.
+`lead_events.clock.now()` is where the code reads the time: listings and reports default their
+range to it (`lead_events.logic.dates`), stores stamp what they write with it, and the dispatcher
+decides what is due by it. A test sets it to an instant (it then stands still).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta
 from time import sleep
 
 import pytest
@@ -22,15 +22,8 @@ MONTH_EDGES = {
 
 
 def set_clock(monkeypatch: pytest.MonkeyPatch, instant: datetime) -> None:
-    """From now on in this test, lead_events.logic.dates reads `instant` (UTC) as the current time."""
-
-    class Clock(datetime):
-        @classmethod
-        def now(cls, tz: tzinfo | None = None) -> Clock:
-            moment = instant.astimezone(tz) if tz else instant.astimezone(UTC).replace(tzinfo=None)
-            return cls.combine(moment.date(), moment.timetz())
-
-    monkeypatch.setattr("lead_events.logic.dates.datetime", Clock)
+    """From now on in this test, the code reads `instant` as the current time."""
+    monkeypatch.setattr("lead_events.clock.now", instant.timestamp)
 
 
 def month_start(instant: datetime) -> datetime:

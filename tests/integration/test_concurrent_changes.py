@@ -27,7 +27,6 @@ from lead_events.models.postbacks import PostbackCreate
 from lead_events.store.campaigns import CampaignStore
 from lead_events.store.factory import (
     campaign_store,
-    delivery_queue,
     event_store,
     log_store,
     org_store,
@@ -299,14 +298,9 @@ def test_a_transaction_that_keeps_meeting_others_is_409_and_stores_nothing(
     assert getattr(org, caller)("GET", read)[0] == 404
 
 
-# Known and left to the rewrite of store/logs.py and logic/logs.py (not changed here)
+# Redeliveries and triggers
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="store/logs.py LogStore.requeue lets the ConditionalCheckFailedException of its update escape: 500",
-)
 def test_an_entry_redelivered_twice_at_once_is_409_the_second_time(
     org: Org, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -319,7 +313,7 @@ def test_an_entry_redelivered_twice_at_once_is_409_the_second_time(
     log_id = accepted["log_id"]
     assert org.logs("GET", f"/logs/{log_id}")[1]["status"] == "failed"
     # Both read the failed delivery; the other redelivery lands first.
-    meanwhile(monkeypatch, LogStore, "get_entry", lambda: redeliver(log_store(), delivery_queue(), org.org_id, log_id))
+    meanwhile(monkeypatch, LogStore, "get_entry", lambda: redeliver(log_store(), org.org_id, log_id))
 
     status, body = org.logs("POST", f"/logs/{log_id}/redeliver")
 
@@ -327,12 +321,6 @@ def test_an_entry_redelivered_twice_at_once_is_409_the_second_time(
     assert len(drain_queue()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="logic/triggers.py calls transact_write_items itself, not store.dynamo.transact: a TransactionConflict "
-    "(concurrent triggers of one organization meet on the report counters) is a 500",
-)
 def test_a_trigger_whose_transaction_meets_another_is_tried_again(org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
     org.config("POST", "/events", body={"name": "sale", "multi_trigger": True})
     org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})

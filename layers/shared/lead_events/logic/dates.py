@@ -37,7 +37,7 @@ def iso(moment: datetime) -> str:
 
 def date_range(start: str | None, end: str | None, default_days: int) -> tuple[datetime, datetime]:
     """[from, to] in UTC. `to` given as a date includes that whole day; defaults: the last `default_days` days."""
-    upper = _parse(end, "to", end_of_day=True) if end else datetime.now(UTC)
+    upper = _parse(end, "to", end_of_day=True) if end else datetime.fromtimestamp(clock.now(), UTC)
     lower = _parse(start, "from", end_of_day=False) if start else upper - timedelta(days=default_days)
     if lower > upper:
         raise Unprocessable("'from' is after 'to'.")

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from botocore.exceptions import ClientError
-
+from lead_events import clock
 from lead_events.errors import EventAlreadyFired, EventNotFound, InvalidToken, LeadNotFound
 from lead_events.logic.campaigns import check_event_allowed, custom_fields, validate_fields
 from lead_events.logic.config_cache import ConfigCache
@@ -32,6 +30,7 @@ from lead_events.logic.deliveries import (
 from lead_events.models.triggers import FieldValue, Source, TriggerAccepted
 from lead_events.store import keys
 from lead_events.store.config import ConfigSnapshot, ConfigTable
+from lead_events.store.dynamo import Cancelled, transact
 from lead_events.store.leads import LeadStore
 from lead_events.store.logs import LogStore
 from lead_events.store.reports import ReportStore
@@ -77,7 +76,7 @@ class TriggerService:
         check_event_allowed(snapshot, lead.campaign_id, request.event)
         fields = validate_fields(custom_fields(snapshot, lead.campaign_id, request.event), request.fields)
 
-        now = datetime.now(UTC)
+        now = datetime.fromtimestamp(clock.now(), UTC)
         created_at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         log_id = f"{int(now.timestamp() * 1000):011x}{secrets.token_hex(5)}"
         values = macro_values(lead, request.event, fields, request.revenue, log_id, now)
@@ -114,7 +113,7 @@ class TriggerService:
             "note": request.note,
             "actor": request.actor,
             "deliveries": deliveries,
-            "expires_at": int(time.time()) + self.retention_days * 86400,
+            "expires_at": int(now.timestamp()) + self.retention_days * 86400,
         }
         writes = [self.logs.entry_put(org_id, {k: v for k, v in entry.items() if v is not None})]
         if not event.get("multi_trigger"):
@@ -123,10 +122,9 @@ class TriggerService:
             org_id, created_at, request.event, lead.campaign_id, bool(event.get("conversion")), request.revenue
         )
         try:
-            self.leads.db.transact_write_items(TransactItems=writes)
-        except ClientError as exc:
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+            transact(self.leads.db, writes)
+        except Cancelled as exc:
+            if exc.first == 1:  # the once-per-lead marker: this event has fired for this lead
                 raise EventAlreadyFired(request.event, lead.lead_id) from exc
             raise
         return TriggerAccepted(
