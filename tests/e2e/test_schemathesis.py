@@ -68,6 +68,9 @@ CONFIG = schemathesis.Config.from_dict(
             "allow-extra-parameters": False,
         },
         "phases": {"stateful": {"max-steps": STATEFUL_STEPS}},
+        # An event's log entries outlive it (deleting an event keeps its logs): its View Logs route
+        # answers after the delete, by design.
+        "operations": [{"include-path": "/events/{name}/logs", "checks": {"use_after_free": {"enabled": False}}}],
     }
 )
 schema = schemathesis.openapi.from_path(DOCUMENT, config=CONFIG)

@@ -79,34 +79,29 @@ def _organization(world: World, receiver: Receiver, *, affiliate: bool) -> str:
     return org_id
 
 
-def _trigger_committed(world: World, org_id: str) -> bool:
-    return bool(world.entries(org_id))
+def _triggered(world: World, receiver: Receiver, *, affiliate: bool, first_answer: int | None = None) -> Run:
+    """One trigger of `sale` for L1, the receiver answering `first_answer` first (then 200), left to settle."""
+    org_id = _organization(world, receiver, affiliate=affiliate)
+    if first_answer is not None:
+        receiver.answer("/pb", first_answer)
+    world.trigger(org_id, {"event": "sale", "lead_id": "L1"})
+    world.settle()
+    return Run(world, org_id, accepted=bool(world.entries(org_id)))  # accepted: its transaction committed
 
 
 def two_deliveries(world: World, receiver: Receiver) -> Run:
     """An affiliate conversion: the event's postback and the affiliate's, both answered 200."""
-    org_id = _organization(world, receiver, affiliate=True)
-    world.trigger(org_id, {"event": "sale", "lead_id": "L1"})
-    world.settle()
-    return Run(world, org_id, _trigger_committed(world, org_id))
+    return _triggered(world, receiver, affiliate=True)
 
 
 def a_retry(world: World, receiver: Receiver) -> Run:
     """The receiver is busy once (503), then answers: the retry is recorded, then made."""
-    org_id = _organization(world, receiver, affiliate=False)
-    receiver.answer("/pb", 503)
-    world.trigger(org_id, {"event": "sale", "lead_id": "L1"})
-    world.settle()
-    return Run(world, org_id, _trigger_committed(world, org_id))
+    return _triggered(world, receiver, affiliate=False, first_answer=503)
 
 
 def a_long_backoff(world: World, receiver: Receiver) -> Run:
     """A retry due in over 15 minutes: its message hops through the queue until it is due."""
-    org_id = _organization(world, receiver, affiliate=False)
-    receiver.answer("/pb", 500)
-    world.trigger(org_id, {"event": "sale", "lead_id": "L1"})
-    world.settle()
-    return Run(world, org_id, _trigger_committed(world, org_id))
+    return _triggered(world, receiver, affiliate=False, first_answer=500)
 
 
 def a_redelivery(world: World, receiver: Receiver) -> Run:
