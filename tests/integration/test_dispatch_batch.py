@@ -171,3 +171,19 @@ def test_a_success_writes_its_postback_only_when_it_can_end_a_run_of_failures(or
     dispatch(trigger())  # triggered during the run: its success ends it
     assert failures() == 0
     assert writes == ["UpdateItem"]
+
+
+def test_the_many_deliveries_of_one_entry_in_one_batch_are_all_recorded(org: Org, receiver: Receiver) -> None:
+    # Their records all change the one entry: none may lose a race to another and fail its message.
+    assert org.config("POST", "/events", body={"name": "sale"})[0] == 201
+    for n in range(20):
+        assert org.config("POST", "/events/sale/postbacks", body={"url": f"{receiver.url}/{n}"})[0] == 201
+    assert org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})[0] == 201
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    records = drain_queue()
+    assert len(records) == 20
+    assert dispatch(records) == {"batchItemFailures": []}
+    _, entry = org.logs("GET", f"/logs/{accepted['log_id']}")
+    assert entry["status"] == "delivered"
+    assert [len(d["attempts"]) for d in entry["deliveries"]] == [1] * 20
+    assert len(receiver.received()) == 20

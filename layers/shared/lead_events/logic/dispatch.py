@@ -10,6 +10,11 @@ session, in three steps that wait for nothing but themselves:
    delivery's new state in the entry, with its retry named in the entry's outbox in that same
    write, so the retry's message follows from the record whatever happens next.
 
+The record of a delivery is conditional on its entry's version (the entry's status depends on all
+its deliveries), so the deliveries of one entry in the batch — a trigger with many postbacks —
+write their records one after the other, each from the entry as the previous one left it: a
+record waits at most for a sibling's write, never for its request, and does not lose a race to it.
+
 So a duplicate or stale SQS message never fires a delivery that has succeeded and never repeats an
 attempt that was recorded; a crash at any point leaves the delivery claimed until the invocation's
 end at most, and its message comes back after the visibility timeout to finish the work.
@@ -20,9 +25,10 @@ message there is no time left for goes back to the queue as it was, with no atte
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +74,20 @@ class _Work:
 
 
 @dataclass
+class _Entry:
+    """The batch's records of one entry: written one at a time, each from the newest entry seen."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    latest: dict[str, Any] | None = None  # the entry as the batch's last record of it left it
+
+    def newest(self, claimed: dict[str, Any]) -> dict[str, Any]:
+        """The claim's entry, or the one a sibling's record left if that is newer (claims add no version)."""
+        if self.latest is not None and self.latest["version"] > claimed["version"]:
+            return self.latest
+        return claimed
+
+
+@dataclass
 class Dispatcher:
     logs: LogStore
     postbacks: PostbackStore
@@ -93,11 +113,20 @@ class Dispatcher:
         lease = seconds_left if seconds_left is not None else DEFAULT_LEASE_SECONDS
         claim_until = clock.now() + lease
         start_by = None if seconds_left is None else time.monotonic() + seconds_left - request_bound() - RECORD_SECONDS
-        wait([_pool.submit(self._deliver, w, claim_until, start_by) for w in live if w.result is None])
+        entries: dict[tuple[str, str], _Entry] = {}
+        for w in live:
+            entries.setdefault((w.org_id, w.log_id), _Entry())
+        wait(
+            [
+                _pool.submit(self._deliver, w, entries[w.org_id, w.log_id], claim_until, start_by)
+                for w in live
+                if w.result is None
+            ]
+        )
         self._requeue_late([w for w in live if w.result == "late"])
         return [w if isinstance(w, Exception) else w.result or "skipped" for w in works]
 
-    def _deliver(self, work: _Work, claim_until: float, start_by: float | None) -> None:
+    def _deliver(self, work: _Work, entry_records: _Entry, claim_until: float, start_by: float | None) -> None:
         """Claim, fire and record one delivery. Never raises: the work gets its result."""
         if start_by is not None and time.monotonic() > start_by:
             work.result = "late"
@@ -111,7 +140,9 @@ class Dispatcher:
             delivery = entry["deliveries"][work.key]
             outcome = self._fire(work, delivery)
             record = self._attempt_record(work, entry, now, outcome)
-            self.logs.record_attempt(record)
+            with entry_records.lock:
+                record.entry = entry_records.newest(entry)
+                entry_records.latest = self.logs.record_attempt(record) or entry_records.latest
             self._track_postback(work, delivery, record)
             work.result = str(record.changes["status"])
         except Exception as exc:  # this message fails alone; SQS hands it back

@@ -227,8 +227,11 @@ class LogStore:
             }
         )
 
-    def record_attempt(self, record: AttemptRecord) -> None:
+    def record_attempt(self, record: AttemptRecord) -> dict[str, Any] | None:
         """Store the attempt, then the delivery's new state with the entry's status and, for a retry, its outbox.
+
+        Returns the entry as this write left it (None when there was nothing to write: recorded
+        already, or the entry is gone), for the next record of another of its deliveries.
 
         The attempt item first: a crash before the second write leaves the delivery claimed but
         unrecorded, so its message, back after the visibility timeout, makes the attempt again
@@ -243,17 +246,17 @@ class LogStore:
         for _ in range(_VERSION_TRIES):
             delivery = entry.get("deliveries", {}).get(record.delivery_id)
             if delivery is None or int(delivery.get("attempts", 0)) >= record.number:
-                return  # recorded already
+                return None  # recorded already
             try:
-                self.db.update_item(**self._record_update(entry, record))
+                answer = self.db.update_item(**self._record_update(entry, record), ReturnValues="ALL_NEW")
             except ClientError as exc:
                 if not is_condition_failure(exc):
                     raise
                 if "Item" not in exc.response:
-                    return  # the entry is gone (expired): nothing to record into
+                    return None  # the entry is gone (expired): nothing to record into
                 entry = from_item(exc.response["Item"])  # type: ignore[typeddict-item]
             else:
-                return
+                return from_item(answer["Attributes"])
         raise EntryBusy(f"entry {record.log_id} kept changing while recording delivery {record.delivery_id}")
 
     def _record_update(self, entry: dict[str, Any], record: AttemptRecord) -> dict[str, Any]:
