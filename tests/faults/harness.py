@@ -73,7 +73,8 @@ class Boundary:
     def in_the_window(self) -> bool:
         """A request was answered and its record is not complete: the one moment a copy can follow."""
         return self.function == "dispatcher" and (
-            self.step.startswith("HTTP") or self.step.startswith("DynamoDB PutItem")  # the attempt, not yet the state
+            self.step.startswith("HTTP")
+            or "(store.logs._put_attempts)" in self.step  # the attempts, not yet the states
         )
 
 
@@ -160,8 +161,9 @@ class World:
         self.offset = 0.0
         self._install_clock(monkeypatch)
         self._install_hooks(monkeypatch)
-        # One delivery at a time, so the k-th boundary is the same step in every run.
+        # One entry and one delivery at a time, so the k-th boundary is the same step in every run.
         monkeypatch.setattr(dispatch, "_pool", ThreadPoolExecutor(max_workers=1, thread_name_prefix="delivery"))
+        monkeypatch.setattr(dispatch, "_entries", ThreadPoolExecutor(max_workers=1, thread_name_prefix="entry"))
         self.stack: Stack = load_stack(ROOT / "template.yaml")
         functions = self.stack.functions
         [stream_source] = self.stack.stream_sources

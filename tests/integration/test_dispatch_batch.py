@@ -61,10 +61,10 @@ def test_a_delivery_recorded_after_another_changed_its_entry_is_recorded_from_th
     org: Org, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log_id = _three_postbacks(org, receiver)
-    original = LogStore.record_attempt
+    original = LogStore.record_attempts
     raced = []
 
-    def after_a_concurrent_writer(self: LogStore, record: Any) -> None:
+    def after_a_concurrent_writer(self: LogStore, records: list[Any], entry: Any) -> Any:
         # Another dispatcher recorded a delivery of the same entry between this claim and its record.
         boto3.client("dynamodb").update_item(
             TableName=self.table,
@@ -72,10 +72,10 @@ def test_a_delivery_recorded_after_another_changed_its_entry_is_recorded_from_th
             UpdateExpression="ADD version :one",
             ExpressionAttributeValues=to_item({":one": 1}),
         )
-        raced.append(record.delivery_id)
-        original(self, record)
+        raced.extend(r.delivery_id for r in records)
+        return original(self, records, entry)
 
-    monkeypatch.setattr(LogStore, "record_attempt", after_a_concurrent_writer)
+    monkeypatch.setattr(LogStore, "record_attempts", after_a_concurrent_writer)
     assert dispatch(drain_queue()) == {"batchItemFailures": []}
     assert len(raced) == 3
     assert _outcomes(org, log_id) == ("failed", EXPECTED)

@@ -27,6 +27,7 @@ from lead_events.aws import SERVICES, TRIMMED_DATA, VERSION_FILE
 OPERATIONS = {
     "dynamodb": (
         "BatchGetItem",
+        "BatchWriteItem",
         "DescribeEndpoints",
         "GetItem",
         "PutItem",

@@ -1,35 +1,38 @@
-"""Delivering a batch of queued postbacks: each delivery claimed, fired and recorded on its own.
+"""Delivering a batch of queued postbacks: each delivery fired and recorded on its own, as soon as it can be.
 
-Every message of the batch goes through at once, at most POOL_SIZE at a time on the pooled HTTP
-session, in three steps that wait for nothing but themselves:
+The batch's messages are taken by entry (an entry's deliveries usually come together: a trigger
+with several postbacks), and every entry goes through at once:
 
-1. claim: a conditional write takes the delivery for this attempt until the invocation ends, only
-   if it is due (pending, exactly `attempt - 1` attempts made) and nobody else holds it;
-2. the request, bounded in wall-clock time (http/client.py);
-3. the record, the moment its answer is in (store/logs.py `record_attempt`): the attempt, and the
-   delivery's new state in the entry, with its retry named in the entry's outbox in that same
-   write, so the retry's message follows from the record whatever happens next.
-
-The record of a delivery is conditional on its entry's version (the entry's status depends on all
-its deliveries), so the deliveries of one entry in the batch — a trigger with many postbacks —
-write their records one after the other, each from the entry as the previous one left it: a
-record waits at most for a sibling's write, never for its request, and does not lose a race to it.
+1. claim: one conditional write takes the entry's deliveries of the batch for their attempts until
+   the invocation ends, only if each is due (pending, exactly `attempt - 1` attempts made) and
+   nobody else holds it; if any is not, each is claimed on its own;
+2. the requests, at most POOL_SIZE at a time on the pooled HTTP session, each bounded in
+   wall-clock time (http/client.py): a slow receiver holds one slot and nothing else;
+3. the record of each delivery, the moment its answer is in (store/logs.py `record_attempts`), by
+   the entry's own thread, so the request's slot is free for the next request at once: its
+   attempt, then its new state in the entry with its retry named in the entry's outbox in that
+   same write, so the retry's message follows from the record whatever happens next. The entry's
+   status depends on all its deliveries, so its records are conditional on its version: one
+   write of the entry at a time, and the answers that come in meanwhile go together in the next
+   (as do those that come in within COALESCE_SECONDS of each other while more are out). A record
+   waits at most for a sibling's write, never for its request.
 
 So a duplicate or stale SQS message never fires a delivery that has succeeded and never repeats an
-attempt that was recorded; a crash at any point leaves the delivery claimed until the invocation's
-end at most, and its message comes back after the visibility timeout to finish the work.
+attempt that was recorded; a crash at any point leaves the deliveries claimed until the
+invocation's end at most, and their messages come back after the visibility timeout to finish.
 
-A request starts only while enough of the invocation is left to finish it and record it; a
-message there is no time left for goes back to the queue as it was, with no attempt used.
+A request starts only while enough of the invocation is left to finish it and record it. A message
+there is no time left for goes back to the queue with no attempt used: as it was, when it was not
+claimed; delayed until its claim has run out, when it was.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from lead_events import clock
@@ -43,13 +46,20 @@ from lead_events.store.logs import AttemptRecord, LogStore
 from lead_events.store.postbacks import PostbackStore
 from lead_events.store.queue import DeliveryQueue
 
-# The threads live as long as the container, so a warm dispatcher starts none.
+MAX_BATCH = 100  # the most messages an invocation is handed (template.yaml: BatchSize)
+
+# The threads live as long as the container, so a warm dispatcher starts none: one per pooled
+# connection for the requests, and one per message of a batch (the template's BatchSize) for the
+# entries, which mostly wait for their requests' answers and write their records.
 _pool = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="delivery")
+_entries = ThreadPoolExecutor(max_workers=MAX_BATCH, thread_name_prefix="entry")
 
 # What a delivery's record takes after its request, at most (its DynamoDB writes, with their retries).
 RECORD_SECONDS = 3
 # How long a claim lasts when the invocation's remaining time is not known (tests, tools).
 DEFAULT_LEASE_SECONDS = 60
+# How long an entry's record waits for its siblings' answers still out, to go in one write with them.
+COALESCE_SECONDS = 0.01
 
 # What was done (deferred, requeued, late, skipped, delivered, retrying, failed), or why it could not be.
 Result = str | Exception
@@ -65,26 +75,14 @@ class _Work:
     key: str  # the delivery within its entry
     attempt: int
     result: Result | None = None
+    entry: dict[str, Any] | None = None  # as its claim returned it
+    delay: float = 0  # for a message handed back: until its claim has run out
 
     @classmethod
     def of(cls, message: dict[str, Any]) -> _Work:
         """Raises KeyError, TypeError or ValueError for a message that does not name a delivery."""
         org_id, log_id, key = (str(message[k]) for k in ("org_id", "log_id", "delivery_id"))
         return cls(message, org_id, log_id, key, int(message.get("attempt", 1)))
-
-
-@dataclass
-class _Entry:
-    """The batch's records of one entry: written one at a time, each from the newest entry seen."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    latest: dict[str, Any] | None = None  # the entry as the batch's last record of it left it
-
-    def newest(self, claimed: dict[str, Any]) -> dict[str, Any]:
-        """The claim's entry, or the one a sibling's record left if that is newer (claims add no version)."""
-        if self.latest is not None and self.latest["version"] > claimed["version"]:
-            return self.latest
-        return claimed
 
 
 @dataclass
@@ -113,41 +111,112 @@ class Dispatcher:
         lease = seconds_left if seconds_left is not None else DEFAULT_LEASE_SECONDS
         claim_until = clock.now() + lease
         start_by = None if seconds_left is None else time.monotonic() + seconds_left - request_bound() - RECORD_SECONDS
-        entries: dict[tuple[str, str], _Entry] = {}
+        groups: dict[tuple[str, str], list[_Work]] = {}
         for w in live:
-            entries.setdefault((w.org_id, w.log_id), _Entry())
-        wait(
-            [
-                _pool.submit(self._deliver, w, entries[w.org_id, w.log_id], claim_until, start_by)
-                for w in live
-                if w.result is None
-            ]
-        )
-        self._requeue_late([w for w in live if w.result == "late"])
+            if w.result is None:
+                groups.setdefault((w.org_id, w.log_id), []).append(w)
+        wait([_entries.submit(self._deliver_entry, group, claim_until, start_by) for group in groups.values()])
+        self._hand_back([w for w in live if w.result == "late"])
         return [w if isinstance(w, Exception) else w.result or "skipped" for w in works]
 
-    def _deliver(self, work: _Work, entry_records: _Entry, claim_until: float, start_by: float | None) -> None:
-        """Claim, fire and record one delivery. Never raises: the work gets its result."""
+    def _deliver_entry(self, works: list[_Work], claim_until: float, start_by: float | None) -> None:
+        """Claim one entry's deliveries of the batch, start their requests, record their answers.
+
+        Never raises: each work gets its result.
+        """
         if start_by is not None and time.monotonic() > start_by:
-            work.result = "late"
+            for w in works:
+                w.result = "late"
             return
+        self._claim(works, claim_until)
+        claimed = [w for w in works if w.entry is not None]
+        answers: SimpleQueue[tuple[_Work, AttemptRecord | None]] = SimpleQueue()
+        for w in claimed:
+            _pool.submit(self._fire_one, w, answers, claim_until, start_by)
+        latest: dict[str, Any] | None = None  # the entry as this batch's last record of it left it
+        out = len(claimed)
+        while out:
+            group = [answers.get()]
+            until = time.monotonic() + COALESCE_SECONDS
+            while len(group) < out:
+                try:
+                    group.append(answers.get(timeout=max(until - time.monotonic(), 0)))
+                except Empty:
+                    break
+            out -= len(group)
+            answered = [(w, record) for w, record in group if record is not None]
+            if answered:
+                latest = self._record(answered, latest) or latest
+
+    def _record(
+        self, answered: list[tuple[_Work, AttemptRecord]], latest: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """Write answered deliveries of one entry; their results. The entry as written, if it was."""
+        records = [record for _, record in answered]
+        # A claim's entry, or a previous record's when that is newer.
+        newest = max([r.entry for r in records] + ([latest] if latest else []), key=lambda e: e["version"])
         try:
-            now = clock.now()
-            entry = self.logs.claim(work.org_id, work.log_id, work.key, work.attempt, now, claim_until)
-            if entry is None:
-                work.result = "skipped"
+            written = self.logs.record_attempts(records, newest)
+        except Exception as exc:  # these messages fail; SQS hands them back
+            logger.exception("Could not record deliveries", extra={"log_id": records[0].log_id})
+            for w, _ in answered:
+                w.result = exc
+            return None
+        for w, record in answered:
+            w.result = str(record.changes["status"])
+            try:
+                self._track_postback(w, record.entry["deliveries"][w.key], record)
+            except Exception:  # the delivery is recorded: its postback's run of failures is only bookkeeping
+                logger.exception("Could not update the postback's failures", extra={"log_id": w.log_id})
+        return written
+
+    def _claim(self, works: list[_Work], claim_until: float) -> None:
+        """Claim the works together when they can all be, else each on its own."""
+        now = clock.now()
+        first = works[0]
+        if len(works) > 1 and len({w.key for w in works}) == len(works):
+            try:
+                entry = self.logs.claim(
+                    first.org_id, first.log_id, [(w.key, w.attempt) for w in works], now, claim_until
+                )
+            except Exception:
+                entry = None  # each claim below fails or succeeds on its own
+            if entry is not None:
+                for w in works:
+                    w.entry = entry
                 return
-            delivery = entry["deliveries"][work.key]
-            outcome = self._fire(work, delivery)
-            record = self._attempt_record(work, entry, now, outcome)
-            with entry_records.lock:
-                record.entry = entry_records.newest(entry)
-                entry_records.latest = self.logs.record_attempt(record) or entry_records.latest
-            self._track_postback(work, delivery, record)
-            work.result = str(record.changes["status"])
+        for w in works:
+            try:
+                w.entry = self.logs.claim(w.org_id, w.log_id, [(w.key, w.attempt)], now, claim_until)
+            except Exception as exc:  # this message fails alone; SQS hands it back
+                logger.exception("Could not claim a delivery", extra={"log_id": w.log_id, "delivery_id": w.key})
+                w.result = exc
+                continue
+            if w.entry is None:
+                w.result = "skipped"
+
+    def _fire_one(
+        self,
+        work: _Work,
+        answers: SimpleQueue[tuple[_Work, AttemptRecord | None]],
+        claim_until: float,
+        start_by: float | None,
+    ) -> None:
+        """Fire one claimed delivery and hand its record to its entry (None when there is none). Never raises."""
+        record = None
+        try:
+            if start_by is not None and time.monotonic() > start_by:
+                work.result, work.delay = "late", max(claim_until - clock.now(), 0) + 1
+            else:
+                assert work.entry is not None
+                started = clock.now()
+                outcome = self._fire(work, work.entry["deliveries"][work.key])
+                record = self._attempt_record(work, work.entry, started, outcome)
         except Exception as exc:  # this message fails alone; SQS hands it back
-            logger.exception("Could not deliver", extra={"log_id": work.log_id, "delivery_id": work.key})
+            logger.exception("Delivery failed", extra={"log_id": work.log_id, "delivery_id": work.key})
             work.result = exc
+        finally:
+            answers.put((work, record))
 
     def _attempt_record(self, work: _Work, entry: dict[str, Any], started: float, outcome: Outcome) -> AttemptRecord:
         changes: dict[str, Any] = {"last_status_code": outcome.status_code, "error": outcome.error}
@@ -177,11 +246,11 @@ class Dispatcher:
             entry=entry,
         )
 
-    def _requeue_late(self, works: list[_Work]) -> None:
-        """Messages there was no time left for go back to the queue as they were (no attempt used)."""
+    def _hand_back(self, works: list[_Work]) -> None:
+        """Messages there was no time left for go back to the queue (no attempt used)."""
         if not works:
             return
-        unqueued = self.queue.send_delayed([(w.message, 0) for w in works])
+        unqueued = self.queue.send_delayed([(w.message, w.delay) for w in works])
         for w in works:
             # SQS hands back a message that could not be re-queued; it comes back after its visibility timeout.
             late = w.message in unqueued

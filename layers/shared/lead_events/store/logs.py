@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -179,33 +180,41 @@ class LogStore:
         return [from_item(item) for item in answer.get("Items", [])]
 
     def claim(
-        self, org_id: str, log_id: str, delivery_id: str, attempt: int, now: float, until: float
+        self, org_id: str, log_id: str, attempts: list[tuple[str, int]], now: float, until: float
     ) -> dict[str, Any] | None:
-        """Take the delivery for attempt number `attempt` until `until` (epoch seconds): the entry, or None.
+        """Take deliveries of one entry (delivery id, attempt number) until `until` (epoch seconds): the entry, or None.
 
-        None when that attempt is not due: the delivery is settled, the attempt was made already (a
-        duplicate or stale message), or another dispatcher holds the claim. A claim changes no
-        delivery's state, so it leaves the entry's version alone.
+        All or none: None when any of them is not due — settled, its attempt made already (a duplicate
+        or stale message), or held by another dispatcher's live claim; the caller then claims the
+        others on their own. A claim adds to the entry's version, as every write to its deliveries
+        does: a record writes the whole deliveries map from the entry it last saw, which is only
+        right while the version is the one it saw.
         """
+        names: dict[str, str] = {"#status": "status"}
+        conditions, sets = [], []
+        values: dict[str, Any] = {
+            ":until": round(until, 3),
+            ":now": round(now, 3),
+            ":queued": "queued",
+            ":retrying": "retrying",
+            ":one": 1,
+        }
+        for i, (delivery_id, attempt) in enumerate(attempts):
+            names[f"#d{i}"] = delivery_id
+            values[f":previous{i}"] = attempt - 1
+            sets.append(f"deliveries.#d{i}.claim_until = :until")
+            conditions.append(
+                f"deliveries.#d{i}.#status IN (:queued, :retrying) AND deliveries.#d{i}.attempts = :previous{i} AND "
+                f"(attribute_not_exists(deliveries.#d{i}.claim_until) OR deliveries.#d{i}.claim_until < :now)"
+            )
         try:
             answer = self.db.update_item(
                 TableName=self.table,
                 Key=self._entry_key(org_id, log_id),
-                UpdateExpression=f"SET deliveries.#d.claim_until = :until REMOVE {OUTBOX}",
-                ConditionExpression=(
-                    "deliveries.#d.#status IN (:queued, :retrying) AND deliveries.#d.attempts = :previous AND "
-                    "(attribute_not_exists(deliveries.#d.claim_until) OR deliveries.#d.claim_until < :now)"
-                ),
-                ExpressionAttributeNames={"#d": delivery_id, "#status": "status"},
-                ExpressionAttributeValues=to_item(
-                    {
-                        ":until": round(until, 3),
-                        ":now": round(now, 3),
-                        ":queued": "queued",
-                        ":retrying": "retrying",
-                        ":previous": attempt - 1,
-                    }
-                ),
+                UpdateExpression=f"SET {', '.join(sets)} REMOVE {OUTBOX} ADD version :one",
+                ConditionExpression=" AND ".join(f"({c})" for c in conditions),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values),
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
@@ -227,28 +236,50 @@ class LogStore:
             }
         )
 
-    def record_attempt(self, record: AttemptRecord) -> dict[str, Any] | None:
-        """Store the attempt, then the delivery's new state with the entry's status and, for a retry, its outbox.
+    def _put_attempts(self, records: list[AttemptRecord]) -> None:
+        """The attempt items, in as few requests as DynamoDB takes (BatchWriteItem: 25 a request)."""
+        if len(records) == 1:
+            self.db.put_item(TableName=self.table, Item=self._attempt_item(records[0]))
+            return
+        for start in range(0, len(records), 25):
+            requests: list[Any] = [{"PutRequest": {"Item": self._attempt_item(r)}} for r in records[start : start + 25]]
+            for retry in range(_VERSION_TRIES):
+                answer = self.db.batch_write_item(RequestItems={self.table: requests})
+                requests = list(answer.get("UnprocessedItems", {}).get(self.table, []))
+                if not requests:
+                    break
+                time.sleep(0.01 * 2**retry)  # throttled: DynamoDB hands back what it did not write
+            else:
+                raise EntryBusy(f"{len(requests)} attempt items were not written")
 
-        Returns the entry as this write left it (None when there was nothing to write: recorded
-        already, or the entry is gone), for the next record of another of its deliveries.
+    def record_attempts(self, records: list[AttemptRecord], entry: dict[str, Any]) -> dict[str, Any] | None:
+        """Store attempts of one entry's deliveries, then their new states with the entry's status and outbox.
 
-        The attempt item first: a crash before the second write leaves the delivery claimed but
-        unrecorded, so its message, back after the visibility timeout, makes the attempt again
-        (with the same webhook-id) and overwrites the attempt item with what that request got.
-        The second write is conditional on the entry's version (so the status written is the one
-        all its deliveries imply) and on the delivery's attempt count (so a repeated call changes
-        nothing); when another delivery of the entry was recorded first, it is written again from
-        the entry as that write left it.
+        `entry` is the newest image of the entry at hand (a claim's or a previous record's). Returns
+        the entry as this write left it (None when there was nothing to write: each recorded already,
+        or the entry gone), for the next record of the entry.
+
+        The attempt items first: a crash before the second write leaves the deliveries claimed but
+        unrecorded, so their messages, back after the visibility timeout, make the attempts again
+        (with the same webhook-ids) and overwrite the attempt items with what those requests got.
+        The second write is one update of the entry's deliveries, conditional on its version (so the
+        map and the status written are the ones the entry now implies, and a repeated call, finding
+        the attempts recorded, changes nothing); when another write of its deliveries got there
+        first, it is written again from the entry as that write left it. A retry is named in the
+        entry's outbox in that write.
         """
-        self.db.put_item(TableName=self.table, Item=self._attempt_item(record))
-        entry = record.entry
+        self._put_attempts(records)
         for _ in range(_VERSION_TRIES):
-            delivery = entry.get("deliveries", {}).get(record.delivery_id)
-            if delivery is None or int(delivery.get("attempts", 0)) >= record.number:
+            due = [
+                r
+                for r in records
+                if r.delivery_id in entry.get("deliveries", {})
+                and int(entry["deliveries"][r.delivery_id].get("attempts", 0)) < r.number
+            ]
+            if not due:
                 return None  # recorded already
             try:
-                answer = self.db.update_item(**self._record_update(entry, record), ReturnValues="ALL_NEW")
+                answer = self.db.update_item(**self._record_update(entry, due), ReturnValues="ALL_NEW")
             except ClientError as exc:
                 if not is_condition_failure(exc):
                     raise
@@ -257,33 +288,40 @@ class LogStore:
                 entry = from_item(exc.response["Item"])  # type: ignore[typeddict-item]
             else:
                 return from_item(answer["Attributes"])
-        raise EntryBusy(f"entry {record.log_id} kept changing while recording delivery {record.delivery_id}")
+        raise EntryBusy(f"entry {records[0].log_id} kept changing while its deliveries were recorded")
 
-    def _record_update(self, entry: dict[str, Any], record: AttemptRecord) -> dict[str, Any]:
-        changes = {**record.changes, "attempts": record.number}
-        changes.setdefault("last_status_code", None)
+    def _record_update(self, entry: dict[str, Any], records: list[AttemptRecord]) -> dict[str, Any]:
+        # The whole deliveries map, written from `entry` with these records' states: right because the
+        # write holds only while the entry's version is `entry`'s (every write to a delivery adds to it).
         deliveries = {d: dict(state) for d, state in entry["deliveries"].items()}
-        deliveries[record.delivery_id].update(changes)
-        names: dict[str, str] = {"#d": record.delivery_id, **{f"#{k}": k for k in changes}}
-        values: dict[str, Any] = {f":{k}": v for k, v in changes.items()}
-        values |= {":version": entry["version"], ":previous": record.number - 1, ":one": 1}
-        sets = [f"deliveries.#d.#{k} = :{k}" for k in changes] + ["last_status_code = :last_status_code"]
-        removes = ["deliveries.#d.claim_until"]
-        if changes["status"] == "retrying":
+        for record in records:
+            delivery = deliveries[record.delivery_id]
+            delivery.update({"last_status_code": None, **record.changes, "attempts": record.number})
+            delivery.pop("claim_until", None)
+        retries = [r.delivery_id for r in records if r.changes["status"] == "retrying"]
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {
+            ":version": entry["version"],
+            ":one": 1,
+            ":deliveries": deliveries,
+            ":last_status_code": records[-1].changes.get("last_status_code"),
+        }
+        sets = ["deliveries = :deliveries", "last_status_code = :last_status_code"]
+        if retries:
             sets.append(f"{OUTBOX} = :outbox")
-            values[":outbox"] = json.dumps([record.delivery_id])
-        else:
-            removes.append(OUTBOX)
-        sets += self._status_sets(record.org_id, entry, entry_status(deliveries), names, values)
-        return {
+            values[":outbox"] = json.dumps(retries)
+        sets += self._status_sets(records[0].org_id, entry, entry_status(deliveries), names, values)
+        update: dict[str, Any] = {
             "TableName": self.table,
-            "Key": self._entry_key(record.org_id, record.log_id),
-            "UpdateExpression": f"SET {', '.join(sets)} REMOVE {', '.join(removes)} ADD version :one",
-            "ConditionExpression": "version = :version AND deliveries.#d.attempts = :previous",
-            "ExpressionAttributeNames": names,
+            "Key": self._entry_key(records[0].org_id, records[0].log_id),
+            "UpdateExpression": f"SET {', '.join(sets)}{'' if retries else f' REMOVE {OUTBOX}'} ADD version :one",
+            "ConditionExpression": "version = :version",
             "ExpressionAttributeValues": to_item(values),
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
+        if names:
+            update["ExpressionAttributeNames"] = names
+        return update
 
     @staticmethod
     def _status_sets(
