@@ -21,7 +21,6 @@ import random
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,7 +34,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from bench.run import QUICK, ROOT, Report
-from tests.e2e.conftest import LocalStack, free_port
+from tests.e2e.conftest import LocalStack, start_local_stack
 
 TRIGGERS = 100 if QUICK else 500
 CONCURRENCY = 8
@@ -175,24 +174,6 @@ def _ms(values: list[float], q: float) -> str:
     return f"{_pct(values, q) * 1000:.0f}" if values else "-"
 
 
-def _start_stack(tmp: Path) -> LocalStack:
-    """`python -m local` on free ports, its output to a file (a pipe nobody reads would fill and block it)."""
-    dev_json = tmp / "dev.json"
-    ports = {"LOCAL_API_PORT": str(free_port()), "LOCAL_AWS_PORT": str(free_port()), "LOCAL_DEV_JSON": str(dev_json)}
-    with (tmp / "stack.log").open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local"], cwd=ROOT, env={**os.environ, **ports}, stdout=log, stderr=log, text=True
-        )
-    deadline = time.monotonic() + 60
-    while not dev_json.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            raise RuntimeError("the local stack did not come up:\n" + (tmp / "stack.log").read_text())
-        time.sleep(0.1)
-    return LocalStack(**json.loads(dev_json.read_text()), dev_json=dev_json, process=process)
-
-
 def _errors(log: Path) -> str:
     """The errors the stack's functions logged (Powertools JSON lines), counted by exception."""
     names: Counter[str] = Counter()
@@ -219,7 +200,7 @@ def run(report: Report) -> None:
     receiver = Arrivals()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        stack = _start_stack(Path(tmp))
+        stack = start_local_stack(Path(tmp))
         startup = time.perf_counter() - started
         try:
             event = "sale"
@@ -260,20 +241,22 @@ def run(report: Report) -> None:
         finally:
             _stop_stack(stack)
             receiver.close()
-            errors = _errors(Path(tmp) / "stack.log")
+            errors = _errors(stack.log)
 
     from local.template import load_stack
 
-    queue_sources = load_stack(ROOT / "template.yaml").queue_sources
-    sources = ", ".join(f"{q.function} <- {q.queue} (BatchSize {q.batch_size})" for q in queue_sources)
+    template = load_stack(ROOT / "template.yaml")
+    sources = ", ".join(f"{q.function} <- {q.queue} (BatchSize {q.batch_size})" for q in template.queue_sources)
+    streams = ", ".join(f"{t.function} <- {t.table}'s stream" for t in getattr(template, "stream_sources", []))
     pollers = os.environ.get("LOCAL_SQS_POLLERS", "2")
     leads = 2 * (WARMUP + ALONE) + TRIGGERS
     setup = (
         f"`python -m local` (started in {startup:.1f} s), one postback per trigger to a local receiver that answers "
         f"200 at once; {conflicts} of the {leads} lead registrations answered 409. SQS event sources: "
         f"{sources or 'none'}, {pollers} pollers each, long-polling 1 s (a batch is what is waiting when a poll "
-        "returns, no batching window). Segments from wall-clock timestamps: the entry's `created_at` (read back with "
-        "`GET /logs/{id}`) and its first attempt's `at`. Bounded by the emulator: every DynamoDB request is "
+        f"returns, no batching window). DynamoDB stream event sources: {streams or 'none'}, each read 4 times a "
+        "second when idle, as Lambda polls a shard. Segments from wall-clock timestamps: the entry's "
+        "`created_at` (read back with `GET /logs/{id}`) and its first attempt's `at`. Bounded by the emulator: every DynamoDB request is "
         f"serialized in moto. Errors in the stack's log (the one stack of both tables): {errors or 'none'}."
     )
 

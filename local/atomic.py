@@ -27,8 +27,10 @@ import functools
 import json
 import threading
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
+import moto.backends as moto_backends
 import moto.dynamodb.models as dynamodb_models
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.responses import ActionContext, ActionResult
@@ -131,6 +133,8 @@ _ITEM_OPERATIONS = frozenset(
 )
 
 
+_FAST_OPERATIONS = {"dynamodb": _ITEM_OPERATIONS, "dynamodbstreams": frozenset({"GetRecords"})}
+
 MOTO_WIRE = DynamoType.to_regular_json  # moto's own (this module is imported before it patches anything)
 
 
@@ -146,8 +150,19 @@ def _wire(value: DynamoType) -> dict[str, Any]:
     return {value.type: content}
 
 
+def _epoch(value: object) -> float:
+    """How the JSON protocol carries a timestamp (a stream record's ApproximateCreationDateTime)."""
+    if isinstance(value, datetime):
+        return value.timestamp()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def fast_item_responses() -> None:
-    """Answer DynamoDB's item operations with `json.dumps` of moto's (wire-format) result (idempotent)."""
+    """Answer DynamoDB's item operations and stream reads with `json.dumps` of moto's (wire-format) result.
+
+    Idempotent. Stream reads carry whole item images, up to a thousand records a read: moto's
+    generic serializer would take a long time over them while every DynamoDB request waits.
+    """
     original = ActionResult.execute_result
     if getattr(original, "_fast", False):
         return
@@ -158,11 +173,10 @@ def fast_item_responses() -> None:
         if (
             type(self) in (ActionResult, DynamoResult)  # not the paginated results
             and isinstance(self.result, dict)
-            and context.service_model.service_name == "dynamodb"
-            and context.operation_model.name in _ITEM_OPERATIONS
+            and context.operation_model.name in _FAST_OPERATIONS.get(context.service_model.service_name, ())
         ):
             try:
-                body = json.dumps(self.result)
+                body = json.dumps(self.result, default=_epoch)
             except (TypeError, ValueError):
                 pass  # not plain JSON: moto's serializer knows what to do
             else:
@@ -173,10 +187,27 @@ def fast_item_responses() -> None:
     ActionResult.execute_result = execute_result  # type: ignore[method-assign]
 
 
+def cached_module_list() -> None:
+    """moto's server lists its package directory (a stat per module) on every request to route it: once is enough.
+
+    Idempotent. The directory does not change while the server runs.
+    """
+    if getattr(moto_backends.list_of_moto_modules, "_cached", False):
+        return
+    names = tuple(moto_backends.list_of_moto_modules())
+
+    def list_of_moto_modules() -> tuple[str, ...]:
+        return names
+
+    list_of_moto_modules._cached = True  # type: ignore[attr-defined]
+    moto_backends.list_of_moto_modules = list_of_moto_modules
+
+
 class AtomicMotoServer(ThreadedMotoServer):
     """moto's threaded server: each DynamoDB request applied whole before the next, streams as DynamoDB's."""
 
     def _server_entry(self) -> None:
+        cached_module_list()
         cheap_transaction_rollback()
         fast_item_responses()
         memoize_parsing()

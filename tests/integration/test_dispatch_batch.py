@@ -130,6 +130,40 @@ def test_entries_there_is_no_time_left_for_go_back_to_the_queue_untouched(org: O
     assert sorted(r["body"] for r in drain_queue()) == sorted(r["body"] for r in records)
 
 
+def test_a_claimed_delivery_there_is_no_time_left_for_waits_out_its_claim_in_the_queue(
+    org: Org, receiver: Receiver, deploy: Deploy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dispatcher.app import lambda_handler
+
+    from lead_events.logic.dispatch import RECORD_SECONDS
+
+    deploy(POSTBACK_REQUEST_TIMEOUT="1")
+    log_id = _three_postbacks(org, receiver)
+    records = drain_queue()
+    original = LogStore.claim
+
+    def slow_claim(self: LogStore, *args: Any) -> Any:
+        entry = original(self, *args)
+        time.sleep(1.5)  # by the time the requests could start, the invocation's time is too short for them
+        return entry
+
+    monkeypatch.setattr(LogStore, "claim", slow_claim)
+    context = lambda_context("dispatcher")
+    context.timeout_seconds = 1 + RECORD_SECONDS + 1  # room to start at first, not after the claim
+    assert lambda_handler({"Records": records}, context) == {"batchItemFailures": []}
+    assert receiver.received() == []  # no request, no attempt used
+    assert _outcomes(org, log_id)[1] == {
+        "ok": ("queued", None, 0),
+        "bad": ("queued", None, 0),
+        "busy": ("queued", None, 0),
+    }
+    # Back in the queue, but only for when the claims have run out: a copy sooner would find them held.
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName="lead-events-dev-postbacks")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesDelayed"]) == ("0", "3")
+
+
 def _config_writes() -> list[str]:
     """Record the operations that write the configuration table through the store's DynamoDB client."""
     from lead_events.aws import dynamodb

@@ -162,6 +162,36 @@ def test_item_operations_answer_exactly_what_motos_serializer_answers(monkeypatc
     assert set(compared) >= {"PutItem", "UpdateItem", "GetItem", "Query", "Scan", "BatchGetItem", "DeleteItem"}
 
 
+def test_stream_reads_answer_exactly_what_motos_serializer_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = ActionResult.execute_result
+    generic = fast.__wrapped__  # type: ignore[attr-defined]
+    compared: list[str] = []
+
+    def both(self: ActionResult, context: ActionContext) -> Any:
+        answer = fast(self, context)
+        expected = generic(self, context)
+        assert json.loads(answer[2]) == json.loads(expected[2]), context.operation_model.name
+        compared.append(context.operation_model.name)
+        return answer
+
+    db = boto3.client("dynamodb")
+    db.update_table(
+        TableName=TABLE, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    )
+    item = {"pk": "P", "sk": "1", "n": 1.5, "m": {"x": [1, "a", None, True]}, "b": b"\x00\xff", "ss": {"a", "b"}}
+    db.put_item(TableName=TABLE, Item=to_item(item))
+    db.put_item(TableName=TABLE, Item=to_item(item | {"n": 2}))
+    db.delete_item(TableName=TABLE, Key=to_item({"pk": "P", "sk": "1"}))
+    streams = streams_client()
+    arn = db.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
+    monkeypatch.setattr(ActionResult, "execute_result", both)
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
+    assert compared == ["GetRecords"]
+
+
 _CONDITIONS = [
     "attribute_not_exists(pk)",
     "version = :v",
@@ -454,3 +484,17 @@ def test_shard_iterators_expire_after_15_minutes_and_do_not_pile_up(monkeypatch:
     fresh = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")
     db.put_item(TableName=STREAMED, Item=to_item({"pk": "A", "sk": "1"}))
     assert len(streams.get_records(ShardIterator=fresh["ShardIterator"])["Records"]) == 1
+
+
+def test_the_servers_routing_sees_the_same_moto_modules_when_their_list_is_cached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import moto.backends
+
+    from local.atomic import cached_module_list
+
+    listed = list(moto.backends.list_of_moto_modules())
+    monkeypatch.setattr(moto.backends, "list_of_moto_modules", moto.backends.list_of_moto_modules)
+    cached_module_list()
+    assert list(moto.backends.list_of_moto_modules()) == listed
+    assert {"dynamodb", "dynamodbstreams", "sqs"} <= set(listed)

@@ -302,6 +302,28 @@ def test_batches_hold_at_most_batch_size_records_in_order(outbox: MakeOutbox) ->
     )
 
 
+def test_without_a_batching_window_what_has_been_written_goes_at_once_while_writes_go_on(
+    outbox: MakeOutbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Writes keep coming (one more record each time the stream is read): the batch is what was there
+    # when the shard was read to its end, not what it takes to fill BatchSize.
+    box = outbox(_event(BatchSize=100), view="KEYS_ONLY")
+    box.put("a0")
+    reads = []
+    real_get_records = box.poller.streams.get_records
+
+    def get_records(**kwargs: Any) -> Any:
+        answer = real_get_records(**kwargs)
+        reads.append(len(answer["Records"]))
+        box.put(f"a{len(reads)}")  # written while this read was answered
+        return answer
+
+    monkeypatch.setattr(box.poller.streams, "get_records", get_records)
+    box.poller.poll_once()
+    assert box.batches() == [["a0"]]
+    assert reads == [1]
+
+
 def test_a_batch_stays_within_the_6_mb_payload(outbox: MakeOutbox) -> None:
     box = outbox(_event(BatchSize=100), view="NEW_IMAGE")
     for n in range(20):
@@ -575,3 +597,39 @@ def test_the_pollers_thread_delivers_what_is_written_and_stops_when_told(outbox:
         box.poller.stopping.set()
         thread.join(5)
     assert not thread.is_alive()
+
+
+def test_the_filter_gives_motos_own_verdict_reading_only_the_paths_it_names() -> None:
+    from moto.events.models import EventPattern
+
+    from local.streams import _matches
+
+    patterns = [
+        {"dynamodb": {"NewImage": {"outbox": {"S": [{"exists": True}]}}}},
+        {"dynamodb": {"NewImage": {"outbox": {"S": [{"exists": False}]}}}},
+        {"dynamodb": {"NewImage": [{"exists": True}]}},
+        {"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "ORG#"}]}}}, "eventName": ["INSERT", "MODIFY"]},
+        {"dynamodb": {"NewImage": {"n": {"N": ["1", "2"]}}}, "$or": [{"eventName": ["REMOVE"]}, {"eventID": ["e1"]}]},
+        {"dynamodb": {"OldImage": {"status": {"S": [{"anything-but": ["queued"]}]}}}},
+    ]
+    images: list[dict] = [
+        {},
+        {"outbox": {"S": '["a"]'}, "n": {"N": "1"}},
+        {"outbox": {"NULL": True}, "status": {"S": "queued"}},
+        {"n": {"N": "2"}, "deliveries": {"M": {"a": {"M": {"status": {"S": "queued"}}}}}},
+    ]
+    events = [
+        {"eventID": event_id, "eventName": name, "dynamodb": {"Keys": {"pk": {"S": pk}}, **{view: image}}}
+        for event_id in ("e1", "e2")
+        for name in ("INSERT", "MODIFY", "REMOVE")
+        for pk in ("ORG#x", "other")
+        for view in ("NewImage", "OldImage")
+        for image in images
+    ] + [{"eventName": "INSERT"}, {"dynamodb": "not an object"}, {"dynamodb": {"NewImage": {}}}]
+    checked = 0
+    for pattern in patterns:
+        matcher = EventPattern.load(json.dumps(pattern))
+        for event in events:
+            assert _matches(matcher, pattern, event) == matcher.matches_event(event), (pattern, event)
+            checked += 1
+    assert checked == len(patterns) * len(events)
