@@ -256,8 +256,9 @@ def run(report: Report) -> None:
         f"{sources or 'none'}, {pollers} pollers each, long-polling 1 s (a batch is what is waiting when a poll "
         f"returns, no batching window). DynamoDB stream event sources: {streams or 'none'}, each read 4 times a "
         "second when idle, as Lambda polls a shard. Segments from wall-clock timestamps: the entry's "
-        "`created_at` (read back with `GET /logs/{id}`) and its first attempt's `at`. Bounded by the emulator: every DynamoDB request is "
-        f"serialized in moto. Errors in the stack's log (the one stack of both tables): {errors or 'none'}."
+        "`created_at` (read back with `GET /logs/{id}`) and its first attempt's `at`. Bounded by the emulator: "
+        "every DynamoDB request is serialized in moto, and the whole stack is one Python process. Errors in "
+        f"the stack's log (the one stack of both tables): {errors or 'none'}."
     )
 
     def latency(fired_alone: Fired) -> tuple[list[float], list[float], dict[str, list[float]], int]:
