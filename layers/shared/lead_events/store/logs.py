@@ -278,8 +278,9 @@ class LogStore:
             ]
             if not due:
                 return None  # recorded already
+            update, written = self._record_update(entry, due)
             try:
-                answer = self.db.update_item(**self._record_update(entry, due), ReturnValues="ALL_NEW")
+                self.db.update_item(**update)
             except ClientError as exc:
                 if not is_condition_failure(exc):
                     raise
@@ -287,12 +288,18 @@ class LogStore:
                     return None  # the entry is gone (expired): nothing to record into
                 entry = from_item(exc.response["Item"])  # type: ignore[typeddict-item]
             else:
-                return from_item(answer["Attributes"])
+                return written
         raise EntryBusy(f"entry {records[0].log_id} kept changing while its deliveries were recorded")
 
-    def _record_update(self, entry: dict[str, Any], records: list[AttemptRecord]) -> dict[str, Any]:
-        # The whole deliveries map, written from `entry` with these records' states: right because the
-        # write holds only while the entry's version is `entry`'s (every write to a delivery adds to it).
+    def _record_update(
+        self, entry: dict[str, Any], records: list[AttemptRecord]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The update that records `records` into `entry`, and the entry as it leaves it.
+
+        The whole deliveries map, written from `entry` with these records' states: right because the
+        write holds only while the entry's version is `entry`'s (every write to a delivery adds to it),
+        which is also why the entry it leaves is known without reading it back.
+        """
         deliveries = {d: dict(state) for d, state in entry["deliveries"].items()}
         for record in records:
             delivery = deliveries[record.delivery_id]
@@ -310,7 +317,16 @@ class LogStore:
         if retries:
             sets.append(f"{OUTBOX} = :outbox")
             values[":outbox"] = json.dumps(retries)
-        sets += self._status_sets(records[0].org_id, entry, entry_status(deliveries), names, values)
+        status = entry_status(deliveries)
+        sets += self._status_sets(records[0].org_id, entry, status, names, values)
+        written = {k: v for k, v in entry.items() if k != OUTBOX} | {
+            "deliveries": deliveries,
+            "status": status,
+            "last_status_code": values[":last_status_code"],
+            "version": entry["version"] + 1,
+        }
+        if retries:
+            written[OUTBOX] = values[":outbox"]
         update: dict[str, Any] = {
             "TableName": self.table,
             "Key": self._entry_key(records[0].org_id, records[0].log_id),
@@ -321,7 +337,7 @@ class LogStore:
         }
         if names:
             update["ExpressionAttributeNames"] = names
-        return update
+        return update, written
 
     @staticmethod
     def _status_sets(
