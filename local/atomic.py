@@ -24,10 +24,12 @@ from __future__ import annotations
 import base64
 import copy
 import functools
+import io
 import json
 import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 
 import moto.backends as moto_backends
@@ -42,18 +44,34 @@ from moto.moto_server.threaded_moto_server import MotoRequestHandler, ThreadedMo
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import make_server
 
+from local import conflicts
 from local.expressions import memoize_parsing
 from local.moto_streams import faithful_streams
 
 _dynamodb_lock = threading.RLock()
 
 
+def _operation(target: str) -> str:
+    return target.rsplit(".", 1)[-1]
+
+
 def _serialized_wsgi(app: Callable[..., Iterable[bytes]]) -> Callable[..., list[bytes]]:
     def serialized(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
-            with _dynamodb_lock:
-                return list(app(environ, start_response))
-        return list(app(environ, start_response))
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target.startswith("DynamoDB_"):
+            if target.startswith("DynamoDB"):  # DynamoDB Streams
+                with _dynamodb_lock:
+                    return list(app(environ, start_response))
+            return list(app(environ, start_response))
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        refusal, hold = conflicts.admit(_operation(target), body)
+        if refusal is not None:
+            status, headers, content = refusal
+            start_response(f"{status} {HTTPStatus(status).phrase}", list(headers.items()))
+            return [content]
+        with hold, _dynamodb_lock:
+            return list(app(environ, start_response))
 
     return serialized
 
@@ -230,10 +248,15 @@ def serialize_in_process_dynamodb() -> None:
 
     @functools.wraps(original)
     def process_request(self: BotocoreStubber, request: Any) -> Any:
-        if "dynamodb" in str(request.url):
-            with _dynamodb_lock:
-                return original(self, request)
-        return original(self, request)
+        if "dynamodb" not in str(request.url):
+            return original(self, request)
+        target = request.headers.get("X-Amz-Target", b"")
+        target = target.decode() if isinstance(target, bytes) else str(target)
+        refusal, hold = conflicts.admit(_operation(target), request.body or b"")
+        if refusal is not None:
+            return refusal
+        with hold, _dynamodb_lock:
+            return original(self, request)
 
     process_request._serialized = True  # type: ignore[attr-defined]
     BotocoreStubber.process_request = process_request  # type: ignore[method-assign]

@@ -8,9 +8,10 @@ boto3 would return; AWS_ENDPOINT_URL, the region and credentials come from the e
 from __future__ import annotations
 
 import os
+import random
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import botocore
 from botocore import handlers
@@ -112,10 +113,32 @@ def _session() -> Session:
     return session
 
 
+# A request meeting a transaction in flight on its item is refused; DynamoDB's guidance is to try it
+# again after a jittered, growing pause, and botocore does not (local/conflicts.py has the rules).
+CONFLICT_ATTEMPTS = 8
+
+
+def conflict_pause(attempt: int) -> float:
+    """The pause before trying again a request refused for a conflict on its `attempt`-th try (1, 2, ...)."""
+    return random.uniform(0, min(0.005 * 2**attempt, 0.2))
+
+
+def _retry_conflicts(attempts: int, response: Any = None, **_: Any) -> float | None:
+    """botocore's needs-retry hook for single writes: a TransactionConflictException is tried again."""
+    if response is None or attempts >= CONFLICT_ATTEMPTS:
+        return None
+    if response[1].get("Error", {}).get("Code") != "TransactionConflictException":
+        return None  # botocore's own retry rules decide
+    return conflict_pause(attempts)
+
+
 @cache
 def dynamodb() -> DynamoDBClient:
-    """The DynamoDB client of this container."""
-    return cast("DynamoDBClient", _session().create_client("dynamodb", config=_CONFIG))
+    """The DynamoDB client of this container (single writes refused for a conflict are tried again)."""
+    client = _session().create_client("dynamodb", config=_CONFIG)
+    for operation in ("PutItem", "UpdateItem", "DeleteItem"):
+        client.meta.events.register_first(f"needs-retry.dynamodb.{operation}", _retry_conflicts)  # type: ignore[arg-type]
+    return cast("DynamoDBClient", client)
 
 
 @cache
