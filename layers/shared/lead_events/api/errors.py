@@ -12,11 +12,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestValidationError,
 )
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from botocore.exceptions import ClientError
 from pydantic import Field
 
 from lead_events.errors import LeadEventsError
 from lead_events.models.common import Model
 from lead_events.observability import logger
+
+# DynamoDB's answers for more load than a key or the account takes at the moment.
+THROTTLED = frozenset({"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"})
 
 
 class FieldError(Model):
@@ -119,6 +123,16 @@ def install_error_handlers(app: APIGatewayHttpResolver) -> None:
     def _no_route(exc: NotFoundError) -> Response:
         event = app.current_event
         return error_response(404, f"There is no route {event.http_method} {event.path}.")
+
+    @app.exception_handler(ClientError)
+    def _aws_error(exc: ClientError) -> Response:
+        if exc.response.get("Error", {}).get("Code") in THROTTLED:
+            # DynamoDB refused for load, past the SDK's retries: nothing was written.
+            logger.warning("Throttled", extra={"operation": exc.operation_name})
+            response = error_response(503, "The service is busy right now; nothing was changed. Send it again shortly.")
+            response.headers["Retry-After"] = "1"
+            return response
+        return _bug(exc)
 
     @app.exception_handler(Exception)
     def _bug(exc: Exception) -> Response:

@@ -17,7 +17,7 @@ def register_lead(store: LeadStore, reports: ReportStore, org_id: str, data: Lea
     values["lead_id"] = data.lead_id or f"lead_{secrets.token_hex(8)}"
     values["transaction_id"] = data.transaction_id or f"txn_{secrets.token_hex(10)}"
     lead = Lead(**values, created_at=utc_now())
-    store.create(org_id, lead, reports.lead_counters(org_id, lead.created_at, lead.campaign_id))
+    store.create(org_id, lead, lambda: reports.lead_counters(org_id, lead.created_at, lead.campaign_id))
     return lead
 
 

@@ -14,9 +14,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from lead_events import clock
-from lead_events.errors import EventAlreadyFired, EventNotFound, InvalidToken, LeadNotFound
+from lead_events.errors import ConcurrentChange, EventAlreadyFired, EventNotFound, InvalidToken, LeadNotFound
 from lead_events.logic.campaigns import check_event_allowed, custom_fields, validate_fields
 from lead_events.logic.config_cache import ConfigCache
 from lead_events.logic.credentials import TOKEN_PREFIX
@@ -115,17 +116,26 @@ class TriggerService:
             "deliveries": deliveries,
             "expires_at": int(now.timestamp()) + self.retention_days * 86400,
         }
-        writes = [self.logs.entry_put(org_id, {k: v for k, v in entry.items() if v is not None})]
+        writes: list[Any] = [self.logs.entry_put(org_id, {k: v for k, v in entry.items() if v is not None})]
         if not event.get("multi_trigger"):
-            writes.append(self.leads.fired_marker(org_id, lead.lead_id, request.event, log_id))  # type: ignore[arg-type]
-        writes += self.reports.trigger_counters(
-            org_id, created_at, request.event, lead.campaign_id, bool(event.get("conversion")), request.revenue
-        )
+            writes.append(self.leads.fired_marker(org_id, lead.lead_id, request.event, log_id))
+
+        def with_counters() -> list[Any]:  # each attempt draws its counters' copy anew (store/reports.py)
+            return writes + self.reports.trigger_counters(
+                org_id, created_at, request.event, lead.campaign_id, bool(event.get("conversion")), request.revenue
+            )
+
         try:
-            transact(self.leads.db, writes)
+            transact(self.leads.db, with_counters)
         except Cancelled as exc:
             if exc.first == 1:  # the once-per-lead marker: this event has fired for this lead
                 raise EventAlreadyFired(request.event, lead.lead_id) from exc
+            raise
+        except ConcurrentChange:
+            # Met other transactions every time: when they were triggers of this event for this lead,
+            # one of them has fired it, and that is the answer.
+            if not event.get("multi_trigger") and self.leads.has_fired(org_id, lead.lead_id, request.event):
+                raise EventAlreadyFired(request.event, lead.lead_id) from None
             raise
         return TriggerAccepted(
             log_id=log_id,

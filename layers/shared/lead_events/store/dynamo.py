@@ -5,15 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.shared.dynamodb_deserializer import DYNAMODB_CONTEXT, TypeDeserializer
 from botocore.exceptions import ClientError
 
+from lead_events.aws import CONFLICT_ATTEMPTS, conflict_pause
 from lead_events.errors import ConcurrentChange, InvalidCursor
 
 if TYPE_CHECKING:
@@ -81,9 +81,6 @@ def is_condition_failure(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
-TRANSACTION_ATTEMPTS = 4
-
-
 class Cancelled(Exception):
     """A transaction was cancelled because a condition did not hold; `reasons` has each item's code."""
 
@@ -97,17 +94,20 @@ class Cancelled(Exception):
         return self.reasons.index("ConditionalCheckFailed")
 
 
-def transact(db: DynamoDBClient, items: Sequence[TransactWriteItemTypeDef]) -> None:
+def transact(
+    db: DynamoDBClient,
+    items: Sequence[TransactWriteItemTypeDef] | Callable[[], Sequence[TransactWriteItemTypeDef]],
+) -> None:
     """TransactWriteItems, tried again when only another transaction on the same items cancelled it.
 
-    DynamoDB cancels a transaction that meets another one on an item (TransactionConflict), and
-    botocore does not try it again: items every request touches (the configuration version, the
-    report counters) meet under concurrent requests. A failed condition raises Cancelled; conflicts
-    that outlast the attempts raise ConcurrentChange (409).
+    DynamoDB cancels a transaction that meets another one in flight on an item (TransactionConflict),
+    and botocore does not try it again. `items` may be a function, called for every attempt: a
+    report counter's shard is then drawn anew (store/reports.py). A failed condition raises
+    Cancelled; conflicts that outlast CONFLICT_ATTEMPTS raise ConcurrentChange (409).
     """
-    for attempt in range(TRANSACTION_ATTEMPTS):
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
-            db.transact_write_items(TransactItems=list(items))
+            db.transact_write_items(TransactItems=list(items() if callable(items) else items))
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
             reasons = [str(r.get("Code") or "None") for r in exc.response.get("CancellationReasons") or []]
@@ -118,11 +118,11 @@ def transact(db: DynamoDBClient, items: Sequence[TransactWriteItemTypeDef]) -> N
             )
             if not conflict:
                 raise
-            if attempt + 1 == TRANSACTION_ATTEMPTS:
+            if attempt == CONFLICT_ATTEMPTS:
                 raise ConcurrentChange() from exc
         else:
             return
-        time.sleep(random.uniform(0, 0.01 * 2**attempt))  # jittered, so the conflicting requests spread out
+        time.sleep(conflict_pause(attempt))  # jittered, so the conflicting requests spread out
 
 
 def encode_cursor(last_key: Mapping[str, Any] | None) -> str | None:

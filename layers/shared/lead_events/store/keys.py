@@ -121,6 +121,8 @@ def log_index_keys(org_id: str, created_at: str, event: str, campaign_id: str, s
     }
 
 
-def report_pk(org_id: str, dimension: str, year: str) -> str:
-    """Report counters: `dimension` is ALL, EVENT, CAMPAIGN or CAMPAIGN#<campaign_id>."""
-    return f"ORG#{org_id}#REPORT#{dimension}#{year}"
+def report_pk(org_id: str, dimension: str, year: str, group: int | None = None) -> str:
+    """Report counters: `dimension` is ALL, EVENT, CAMPAIGN or CAMPAIGN#<campaign_id>; `group` is the
+    counter's partition group (store/reports.py; None for the counters written before there were groups)."""
+    base = f"ORG#{org_id}#REPORT#{dimension}#{year}"
+    return base if group is None else f"{base}#G{group}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lead_events.errors import LeadAlreadyExists, LeadNotFound
@@ -29,8 +30,11 @@ class LeadStore:
     def txn_key(self, org_id: str, transaction_id: str) -> dict[str, Any]:
         return to_item({"pk": keys.txn_pk(org_id, transaction_id), "sk": keys.TXN})
 
-    def create(self, org_id: str, lead: Lead, counters: list[Any] | None = None) -> None:
-        """Write the lead and its transaction-id alias (a full copy, so either id is one GetItem)."""
+    def create(self, org_id: str, lead: Lead, counters: Callable[[], list[Any]] = list) -> None:
+        """Write the lead and its transaction-id alias (a full copy, so either id is one GetItem).
+
+        `counters` gives the report counters' items to add in the same transaction (anew for each attempt).
+        """
         values = lead.model_dump(exclude_none=True)
         items = [
             {"pk": keys.lead_pk(org_id, lead.lead_id), "sk": keys.LEAD, **values},
@@ -41,7 +45,7 @@ class LeadStore:
             for item in items
         ]
         try:
-            transact(self.db, puts + (counters or []))
+            transact(self.db, lambda: puts + counters())
         except Cancelled as exc:
             if exc.first == 0:
                 raise LeadAlreadyExists(f"A lead with lead_id '{lead.lead_id}' already exists.") from exc
@@ -65,6 +69,11 @@ class LeadStore:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
+
+    def has_fired(self, org_id: str, lead_id: str, event: str) -> bool:
+        """Whether the once-per-lead marker of `event` is there (strongly consistent)."""
+        key = to_item({"pk": keys.lead_pk(org_id, lead_id), "sk": keys.fired_sk(event)})
+        return "Item" in self.db.get_item(TableName=self.table, Key=key, ConsistentRead=True)
 
     def get_with_meta(
         self, org_id: str, config_table: str, *, lead_id: str | None = None, transaction_id: str | None = None
