@@ -203,6 +203,61 @@ def test_changing_a_postback_while_it_is_deleted_is_404_and_does_not_bring_it_ba
     assert _config_items(org, "POSTBACK#") == []
 
 
+def test_changing_a_postback_keeps_the_failure_count_the_dispatcher_wrote_meanwhile(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org.config("POST", "/events", body={"name": "sale"})
+    _, postback = org.config("POST", "/events/sale/postbacks", body={"url": "https://network.example/pb"})
+    meanwhile(
+        monkeypatch,
+        PostbackStore,
+        "get_raw",
+        lambda: postback_store().note_final_failure(org.org_id, "sale", postback["id"], 0, "2026-10-01T00:00:00Z"),
+    )
+
+    status, body = org.config("PATCH", f"/events/sale/postbacks/{postback['id']}", body={"url": "https://b.example/"})
+
+    assert status == 200, body
+    _, stored = org.config("GET", f"/events/sale/postbacks/{postback['id']}")
+    assert stored["url"] == "https://b.example/"
+    assert stored["consecutive_failures"] == 1
+
+
+def test_changing_a_postback_while_it_is_disabled_automatically_keeps_it_disabled(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org.config("POST", "/events", body={"name": "sale"})
+    _, postback = org.config("POST", "/events/sale/postbacks", body={"url": "https://network.example/pb"})
+    meanwhile(
+        monkeypatch,
+        PostbackStore,
+        "get_raw",
+        lambda: postback_store().note_final_failure(org.org_id, "sale", postback["id"], 1, "2026-10-01T00:00:00Z"),
+    )
+
+    status, body = org.config("PATCH", f"/events/sale/postbacks/{postback['id']}", body={"url": "https://b.example/"})
+
+    assert status == 200, body
+    assert body["enabled"] is False and body["url"] == "https://b.example/"
+    _, stored = org.config("GET", f"/events/sale/postbacks/{postback['id']}")
+    assert stored["enabled"] is False and "Disabled automatically" in stored["disabled_reason"]
+
+
+def test_two_changes_of_one_postback_at_once_both_land_each_decided_on_the_other(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org.config("POST", "/events", body={"name": "sale"})
+    _, postback = org.config("POST", "/events/sale/postbacks", body={"url": "https://network.example/pb"})
+    path = f"/events/sale/postbacks/{postback['id']}"
+    meanwhile(monkeypatch, PostbackStore, "get_raw", lambda: org.config("PATCH", path, body={"method": "POST"}))
+
+    status, body = org.config("PATCH", path, body={"url": "https://b.example/{lead_id}"})
+
+    assert status == 200, body
+    _, stored = org.config("GET", path)
+    assert stored["method"] == "POST" and stored["url"] == "https://b.example/{lead_id}"
+
+
 def test_changing_a_list_while_it_is_deleted_is_404_and_does_not_bring_it_back(
     org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:

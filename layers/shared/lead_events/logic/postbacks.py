@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from lead_events.errors import InvalidInput
+from lead_events.errors import ConcurrentChange, InvalidInput
 from lead_events.http.guard import url_problem
 from lead_events.logic.dates import utc_now
 from lead_events.logic.deliveries import render_delivery
@@ -88,8 +88,11 @@ def create_postback(
         "created_at": now,
         "updated_at": now,
     }
-    store.put(org_id, values, must_exist=False)
+    store.create(org_id, values)
     return PostbackCreated(**postback_from_item(values).model_dump(), signing_secret=shown_secret)
+
+
+CHANGE_ATTEMPTS = 3  # a change decided on a postback that changed meanwhile is decided again
 
 
 def update_postback(
@@ -100,29 +103,30 @@ def update_postback(
     changes: PostbackUpdate,
     custom_macros: set[str],
 ) -> PostbackCreated:
-    current = store.get_raw(org_id, event, postback_id)
+    """Apply a PATCH: the fields it names, validated with the rest of the postback as stored."""
     update = changes.changes()
-    merged = {k: current.get(k) for k in PostbackCreate.model_fields if k != "signing_secret"} | {
-        k: v for k, v in update.items() if k != "signing_secret"
-    }
-    _validated({k: v for k, v in merged.items() if v is not None or k in update}, custom_macros)
-    stored_secret, shown_secret = current.get("signing_secret"), None
-    if "signing_secret" in update:
-        stored_secret, shown_secret = _secret(update["signing_secret"])
-    values = {
-        **current,
-        **PostbackCreate.model_validate({k: v for k, v in merged.items() if v is not None}).model_dump(
+    for _ in range(CHANGE_ATTEMPTS):
+        current = store.get_raw(org_id, event, postback_id)
+        merged = {k: current.get(k) for k in PostbackCreate.model_fields if k != "signing_secret"} | {
+            k: v for k, v in update.items() if k != "signing_secret"
+        }
+        _validated({k: v for k, v in merged.items() if v is not None or k in update}, custom_macros)
+        valid = PostbackCreate.model_validate({k: v for k, v in merged.items() if v is not None}).model_dump(
             mode="json", exclude={"signing_secret"}
-        ),
-        "signing_secret": stored_secret,
-        "updated_at": utc_now(),
-    }
-    values = {k: v for k, v in values.items() if k not in ("pk", "sk", "type")}
-    if update.get("enabled") is True:
-        # Enabling again clears an automatic disabling and its run of failures.
-        values |= {"disabled_reason": None, "disabled_at": None, "consecutive_failures": 0}
-    store.put(org_id, values, must_exist=True)
-    return PostbackCreated(**postback_from_item(values).model_dump(), signing_secret=shown_secret)
+        )
+        fields: dict[str, Any] = {k: valid.get(k) for k in update if k != "signing_secret"}
+        shown_secret = None
+        if "signing_secret" in update:
+            fields["signing_secret"], shown_secret = _secret(update["signing_secret"])
+        fields["updated_at"] = utc_now()
+        if update.get("enabled") is True:
+            # Enabling again clears an automatic disabling and its run of failures.
+            fields |= {"disabled_reason": None, "disabled_at": None, "consecutive_failures": 0}
+        if store.change(org_id, current, fields):
+            # Read back: the fields it did not change may have moved meanwhile (an automatic disabling).
+            stored = store.get_raw(org_id, event, postback_id)
+            return PostbackCreated(**postback_from_item(stored).model_dump(), signing_secret=shown_secret)
+    raise ConcurrentChange()
 
 
 def get_postback(store: PostbackStore, org_id: str, event: str, postback_id: str) -> Postback:

@@ -53,29 +53,70 @@ class PostbackStore:
             Select="COUNT",
         )["Count"]
 
-    def put(self, org_id: str, values: dict[str, Any], *, must_exist: bool) -> None:
-        """Write a postback (all its fields, `signing_secret` included), only while its event exists."""
+    def _event_exists(self, org_id: str, event: str) -> Any:
+        return {
+            "ConditionCheck": {
+                "TableName": self._config.table,
+                "Key": to_item({"pk": keys.org_pk(org_id), "sk": keys.event_sk(event)}),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        }
+
+    def create(self, org_id: str, values: dict[str, Any]) -> None:
+        """Write a new postback (all its fields, `signing_secret` included), only while its event exists."""
         item = {
             "pk": keys.org_pk(org_id),
             "sk": keys.postback_sk(values["event"], values["id"]),
             "type": "postback",
             **values,
         }
-        event_exists: Any = {
-            "ConditionCheck": {
-                "TableName": self._config.table,
-                "Key": to_item({"pk": keys.org_pk(org_id), "sk": keys.event_sk(values["event"])}),
-                "ConditionExpression": "attribute_exists(pk)",
-            }
-        }
+        event_exists = self._event_exists(org_id, values["event"])
         put: Any = {"TableName": self._config.table, "Item": to_item(item)}
-        put["ConditionExpression"] = "attribute_exists(pk)" if must_exist else "attribute_not_exists(pk)"
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
         try:
             self._config.write(org_id, event_exists, {"Put": put})
         except ConditionFailed as exc:
             if exc.index == 0:
                 raise EventNotFound(values["event"]) from exc
             raise PostbackNotFound(values["event"], values["id"]) from exc
+
+    def change(self, org_id: str, current: dict[str, Any], changes: dict[str, Any]) -> bool:
+        """Set the `changes` (None: remove the field) of the stored postback `current` was read as.
+
+        Only while its event exists and the postback is still as read (`updated_at`): a change is
+        decided on the whole postback (its fields are validated together). Fields nobody asked to
+        change stay as they are, so the dispatcher's own writes in between (`consecutive_failures`,
+        an automatic disabling) are never undone. False if the postback changed since it was read.
+        """
+        event, postback_id = current["event"], current["id"]
+        sets = {k: v for k, v in changes.items() if v is not None}
+        removes = [k for k, v in changes.items() if v is None]
+        names = {f"#f{i}": k for i, k in enumerate(changes)}
+        placeholder = {k: n for n, k in names.items()}
+        expression = "SET " + ", ".join(f"{placeholder[k]} = :v{placeholder[k][2:]}" for k in sets)
+        if removes:
+            expression += " REMOVE " + ", ".join(placeholder[k] for k in removes)
+        values = {f":v{placeholder[k][2:]}": v for k, v in sets.items()}
+        seen = current.get("updated_at")
+        if seen is None:
+            condition = "attribute_exists(pk) AND attribute_not_exists(#seen)"
+        else:
+            condition, values = "attribute_exists(pk) AND #seen = :seen", values | {":seen": seen}
+        update: Any = {
+            "TableName": self._config.table,
+            "Key": self._key(org_id, event, postback_id),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names | {"#seen": "updated_at"},
+            "ExpressionAttributeValues": to_item(values),
+        }
+        try:
+            self._config.write(org_id, self._event_exists(org_id, event), {"Update": update})
+        except ConditionFailed as exc:
+            if exc.index == 0:
+                raise EventNotFound(event) from exc
+            return False
+        return True
 
     def get_raw(self, org_id: str, event: str, postback_id: str) -> dict[str, Any]:
         """The stored postback, secret included (for rendering and signing, never for answers)."""
