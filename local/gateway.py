@@ -18,9 +18,11 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
-from local.lambdas import FunctionPool
+from local.lambdas import FunctionPool, FunctionTimedOut
 from local.template import Authorizer, Route, Stack
 
+# An HTTP API waits at most 30 s for its integration (API Gateway's quota, not adjustable).
+INTEGRATION_TIMEOUT = 30.0
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|.*\+json|x-www-form-urlencoded|xml|javascript))", re.I)
 
 
@@ -85,7 +87,14 @@ class Gateway:
             if denial is not None:
                 return denial
         try:
-            result = self.pools[route.function].invoke(event)
+            result = self.pools[route.function].invoke(event, limit=INTEGRATION_TIMEOUT)
+        except FunctionTimedOut as exc:
+            # Past the function's Timeout: a function error (500); past the HTTP API's own wait: 503.
+            return (
+                _gateway_answer(503, "Service Unavailable")
+                if exc.by_caller
+                else _gateway_answer(500, "Internal Server Error")
+            )
         except Exception:  # a function error is API Gateway's 500, as on AWS
             import traceback
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import logging
 import sys
 import threading
 import time
@@ -27,6 +28,7 @@ from typing import Any
 from local.template import Function
 
 _instance_ids = itertools.count(1)
+log = logging.getLogger(__name__)
 
 
 class _PerThread:
@@ -101,21 +103,52 @@ class FunctionPool:
         spec.loader.exec_module(module)
         return getattr(module, self.function.handler_attr)
 
-    def invoke(self, event: dict[str, Any]) -> Any:
-        """Call the handler with `event` and a fresh context; exceptions propagate like a function error."""
+    def invoke(self, event: dict[str, Any], limit: float | None = None) -> Any:
+        """Call the handler with `event` and a fresh context; exceptions propagate like a function error.
+
+        The handler runs on a thread of its own, for at most the function's `Timeout` (or `limit`
+        seconds, if sooner: API Gateway's own wait): past it, FunctionTimedOut, as Lambda ends the
+        invocation. The thread cannot be stopped from outside; it runs on with its answer thrown
+        away, and its instance is not used again (Lambda starts a fresh environment after a timeout).
+        """
         with self._slots:
             with self._lock:
                 handler = self._idle.pop() if self._idle else None
             if handler is None:
                 handler = self._load()
-            try:
-                context = LambdaContext(
-                    function_name=self.function.name,
-                    memory_limit_in_mb=self.function.memory,
-                    invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{self.function.name}",
-                    timeout_seconds=self.function.timeout,
-                )
-                return handler(event, context)
-            finally:
-                with self._lock:
-                    self._idle.append(handler)
+            context = LambdaContext(
+                function_name=self.function.name,
+                memory_limit_in_mb=self.function.memory,
+                invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{self.function.name}",
+                timeout_seconds=self.function.timeout,
+            )
+            outcome: dict[str, Any] = {}
+
+            def run() -> None:
+                try:
+                    outcome["result"] = handler(event, context)
+                except BaseException as exc:  # handed to the caller, as Lambda hands back a function error
+                    outcome["error"] = exc
+
+            worker = threading.Thread(
+                target=run, name=f"{threading.current_thread().name}/{self.function.logical_id}", daemon=True
+            )
+            worker.start()
+            wait = self.function.timeout if limit is None else min(limit, self.function.timeout)
+            worker.join(wait)
+            if worker.is_alive():
+                log.error("%s: %s Task timed out after %.2f seconds", self.function.name, context.aws_request_id, wait)
+                raise FunctionTimedOut(self.function.logical_id, wait, by_caller=wait < self.function.timeout)
+            with self._lock:
+                self._idle.append(handler)
+            if "error" in outcome:
+                raise outcome["error"]
+            return outcome.get("result")
+
+
+class FunctionTimedOut(Exception):
+    """An invocation ran past its function's Timeout (or past the caller's wait, `by_caller`)."""
+
+    def __init__(self, function: str, seconds: float, *, by_caller: bool) -> None:
+        super().__init__(f"{function} timed out after {seconds:g} s")
+        self.by_caller = by_caller
