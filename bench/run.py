@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 RESULTS = ROOT / "bench" / "results.md"
 QUICK = os.environ.get("BENCH_QUICK") == "1"
-SECTIONS = ("coldstart", "trigger", "dispatcher", "logs", "e2e")  # the modules of bench/, in the order they run
+# The modules of bench/, in the order they run.
+SECTIONS = ("coldstart", "trigger", "dispatcher", "logs", "e2e", "contention")
 
 
 def median(values: list[float]) -> float:
