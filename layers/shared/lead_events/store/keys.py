@@ -3,6 +3,8 @@
 The full scheme is documented in docs/data-model.md.
 """
 
+import zlib
+
 ORG_META = "ORG"
 EVENT_PREFIX = "EVENT#"
 POSTBACK_PREFIX = "POSTBACK#"
@@ -92,10 +94,28 @@ LOG_INDEXES: dict[tuple[bool, bool, bool], tuple[str, str]] = {
 }
 
 
+# Each listing index key is spread over LISTING_SHARDS key values (an entry's is fixed by its id): one
+# key value takes at most 1,000 writes a second, and every entry of an organization's month would
+# otherwise write the same one (docs/capacity.md). A listing reads them all and merges them by time.
+LISTING_SHARDS = 4
+
+
+def listing_shard(log_id: str) -> int:
+    return zlib.crc32(log_id.encode()) % LISTING_SHARDS
+
+
 def log_index_key(
-    org_id: str, month: str, event: str | None = None, campaign_id: str | None = None, status: str | None = None
+    org_id: str,
+    month: str,
+    event: str | None = None,
+    campaign_id: str | None = None,
+    status: str | None = None,
+    shard: int | None = None,
 ) -> str:
-    """The partition key of the listing index that serves these filters, for one month (`yyyy-mm`)."""
+    """The partition key of the listing index that serves these filters, for one month (`yyyy-mm`).
+
+    `shard` None: the key entries were written under before there were shards.
+    """
     key = f"ORG#{org_id}#{month}"
     if event is not None:
         key += f"#E#{event}"
@@ -103,12 +123,14 @@ def log_index_key(
         key += f"#C#{campaign_id}"
     if status is not None:
         key += f"#S#{status}"
-    return key
+    return key if shard is None else f"{key}#P{shard}"
 
 
-def log_index_keys(org_id: str, created_at: str, event: str, campaign_id: str, status: str) -> dict[str, str]:
+def log_index_keys(
+    org_id: str, log_id: str, created_at: str, event: str, campaign_id: str, status: str
+) -> dict[str, str]:
     """Every listing index key of one entry."""
-    month = created_at[:7]
+    month, shard = created_at[:7], listing_shard(log_id)
     return {
         attribute: log_index_key(
             org_id,
@@ -116,6 +138,7 @@ def log_index_keys(org_id: str, created_at: str, event: str, campaign_id: str, s
             event if by_event else None,
             campaign_id if by_campaign else None,
             status if by_status else None,
+            shard,
         )
         for (by_event, by_campaign, by_status), (_, attribute) in LOG_INDEXES.items()
     }

@@ -128,7 +128,9 @@ class LogStore:
             "lead_key": keys.log_lead_key(org_id, entry["lead_id"]),
             "created_key": keys.log_sort_key(entry["created_at"], entry["log_id"]),
             "version": 0,
-            **keys.log_index_keys(org_id, entry["created_at"], entry["event"], entry["campaign_id"], entry["status"]),
+            **keys.log_index_keys(
+                org_id, entry["log_id"], entry["created_at"], entry["event"], entry["campaign_id"], entry["status"]
+            ),
             **entry,
         }
         if entry.get("deliveries"):
@@ -346,7 +348,9 @@ class LogStore:
         """The SET clauses that move the entry to `status` (with its status-bearing index keys), if it changes."""
         if status == entry.get("status"):
             return []
-        index_keys = keys.log_index_keys(org_id, entry["created_at"], entry["event"], entry["campaign_id"], status)
+        index_keys = keys.log_index_keys(
+            org_id, entry["log_id"], entry["created_at"], entry["event"], entry["campaign_id"], status
+        )
         changed = {"status": status} | {k: v for k, v in index_keys.items() if k in _STATUS_INDEX_KEYS}
         for field, value in changed.items():
             names[f"#entry_{field}"] = field
@@ -416,8 +420,39 @@ def decode_listing_cursor(cursor: str) -> tuple[str | None, str]:
     return month, created_key
 
 
+class _IndexKey:
+    """One key value of a listing index within [lower, upper], read newest first, a page at a time."""
+
+    def __init__(self, db: DynamoDBClient, query: dict[str, Any], before: str | None) -> None:
+        self._db, self._query, self._before = db, query, before
+        self.items: list[dict[str, Any]] = []  # read, not yet taken; newest first
+        self.done = False  # nothing left to read
+
+    def read(self, limit: int) -> None:
+        query = self._query | {"Limit": limit + (self._before is not None)}
+        answer = self._db.query(**query)
+        found = [from_item(item) for item in answer.get("Items", [])]
+        if self._before is not None:  # the bound is inclusive; the cursor's own entry was listed already
+            found = [item for item in found if item["created_key"] < self._before]
+            self._before = None
+        self.items += found
+        if "LastEvaluatedKey" in answer:
+            self._query = self._query | {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
+        else:
+            self.done = True
+
+    @property
+    def more(self) -> bool:
+        return bool(self.items) or not self.done
+
+
 class LogListing:
-    """Log listings: each filter combination is a Query on the index made for it (keys.LOG_INDEXES)."""
+    """Log listings: each filter combination is a Query on the index made for it (keys.LOG_INDEXES).
+
+    An index key is spread over keys.LISTING_SHARDS key values (plus the one entries were written
+    under before that): a page reads each, a share of the page at a time, and merges them by
+    time, reading a key value again only when the page needs more of it than it has read.
+    """
 
     def __init__(self, store: LogStore) -> None:
         self.db = store.db
@@ -438,46 +473,61 @@ class LogListing:
         after = decode_listing_cursor(cursor) if cursor else None
         if filters.lead_id is not None:
             return self._by_lead(org_id, filters, lower, upper, limit, after)
-        event, campaign_id, status = filters.event, filters.campaign_id, filters.status
-        index, attribute = keys.LOG_INDEXES[(event is not None, campaign_id is not None, status is not None)]
         if after is not None:
             if after[0] not in months:
                 raise InvalidCursor()
             months = months[months.index(after[0]) :]
         items: list[dict[str, Any]] = []
         for month in months:
-            start = after[1] if after is not None and after[0] == month else None
-            wanted = limit - len(items)
+            before = after[1] if after is not None and after[0] == month else None
+            found, more = self._month(org_id, filters, month, lower, upper, before, limit - len(items))
+            items += found
+            if len(items) >= limit:
+                more = more or month != months[-1]
+                return items, encode_listing_cursor(month, items[-1]["created_key"]) if more else None
+        return items, None
+
+    def _month(
+        self,
+        org_id: str,
+        filters: LogFilters,
+        month: str,
+        lower: str,
+        upper: str,
+        before: str | None,
+        wanted: int,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Up to `wanted` entries of one month, newest first (older than `before`), and whether it has more."""
+        if before is not None and before < lower:
+            return [], False  # a cursor from before this range: nothing of this month is older and in it
+        event, campaign_id, status = filters.event, filters.campaign_id, filters.status
+        index, attribute = keys.LOG_INDEXES[(event is not None, campaign_id is not None, status is not None)]
+        sources = []
+        for shard in (None, *range(keys.LISTING_SHARDS)):
+            value = keys.log_index_key(org_id, month, event, campaign_id, status, shard)
             query: dict[str, Any] = {
                 "TableName": self.table,
                 "IndexName": index,
                 "KeyConditionExpression": "#k = :k AND created_key BETWEEN :lower AND :upper",
                 "ExpressionAttributeNames": {"#k": attribute},
                 "ExpressionAttributeValues": to_item(
-                    {
-                        ":k": keys.log_index_key(org_id, month, event, campaign_id, status),
-                        ":lower": lower,
-                        ":upper": upper + "~",
-                    }
+                    {":k": value, ":lower": lower, ":upper": min(before or "~", upper + "~")}
                 ),
                 "ScanIndexForward": False,
-                "Limit": wanted + 1,  # one look-ahead item tells whether the page has a successor
             }
-            if start is not None:
-                query["ExclusiveStartKey"] = to_item(
-                    {
-                        attribute: keys.log_index_key(org_id, month, event, campaign_id, status),
-                        "created_key": start,
-                        "pk": keys.log_pk(org_id, start.rsplit("#", 1)[1]),
-                        "sk": keys.LOG_ENTRY,
-                    }
-                )
-            found = [from_item(item) for item in self.db.query(**query).get("Items", [])]
-            items += found[:wanted]
-            if len(items) >= limit:
-                more = len(found) > wanted or month != months[-1]
-                return items, encode_listing_cursor(month, items[-1]["created_key"]) if more else None
-        return items, None
+            sources.append(_IndexKey(self.db, query, before))
+        share = -(-wanted // keys.LISTING_SHARDS) + 1  # each key value's part of the page, and a look-ahead
+        taken: list[dict[str, Any]] = []
+        while len(taken) < wanted:
+            for source in sources:
+                if not source.items and not source.done:
+                    source.read(share)
+            ready = [s for s in sources if s.items]
+            if not ready:
+                break
+            newest = max(ready, key=lambda s: s.items[0]["created_key"])
+            taken.append(newest.items.pop(0))
+        return taken, any(s.more for s in sources)
 
     def _by_lead(
         self,
