@@ -17,6 +17,7 @@ import pytest
 
 from lead_events.store.dynamo import to_item
 from lead_events.store.logs import LogStore
+from local.conflicts import HOLD_VARIABLE
 from tests.conftest import Deploy, lambda_context
 from tests.integration.conftest import Org, dispatch, drain_queue
 from tests.receiver import Receiver
@@ -221,3 +222,44 @@ def test_the_many_deliveries_of_one_entry_in_one_batch_are_all_recorded(org: Org
     assert entry["status"] == "delivered"
     assert [len(d["attempts"]) for d in entry["deliveries"]] == [1] * 20
     assert len(receiver.received()) == 20
+
+
+def test_deliveries_to_a_recovering_postback_recorded_at_once_while_it_is_changed_are_sent_once(
+    org: Org, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every success of the batch may end the postback's run of failures (a write of the postback item),
+    # while an operator's changes hold that item in transactions: nothing may fail or be sent twice.
+    monkeypatch.setenv(HOLD_VARIABLE, "25")
+    assert org.config("POST", "/events", body={"name": "sale", "multi_trigger": True})[0] == 201
+    _, postback = org.config("POST", "/events/sale/postbacks", body={"url": receiver.url + "/p"})
+    assert org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})[0] == 201
+    receiver.answer("/p", 404)
+    assert org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})[0] == 202
+    dispatch(drain_queue())  # failed for good: a run of failures begins
+    path = f"/events/sale/postbacks/{postback['id']}"
+    assert org.config("GET", path)[1]["consecutive_failures"] == 1
+    accepted = [org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})[1] for _ in range(20)]
+    records = drain_queue()
+    before = len(receiver.received())
+    changing = threading.Event()
+
+    def operator() -> None:
+        n = 0
+        while not changing.is_set():
+            assert org.config("PATCH", path, body={"headers": {"X-Change": str(n)}})[0] == 200
+            n += 1
+
+    editor = threading.Thread(target=operator)
+    editor.start()
+    try:
+        result = dispatch(records)
+    finally:
+        changing.set()
+        editor.join()
+
+    assert result == {"batchItemFailures": []}
+    assert len(receiver.received()) - before == 20
+    for trigger in accepted:
+        _, entry = org.logs("GET", f"/logs/{trigger['log_id']}")
+        assert (entry["status"], len(entry["deliveries"][0]["attempts"])) == ("delivered", 1)
+    assert org.config("GET", path)[1]["consecutive_failures"] == 0
