@@ -72,8 +72,9 @@ def run(report: Report) -> None:
             receiver.done.wait(DELIVERY_WAIT)
             drained = time.monotonic() - started
             arrived = sum(1 for click in accepted if click in receiver.at)
+            last_day = time.strftime("%Y-%m-%d", time.gmtime())  # a run across midnight counts in two days
             totals = stack.request(
-                "GET", "/reports/conversions", params={"from": day, "to": day, "group_by": "campaign"}
+                "GET", "/reports/conversions", params={"from": day, "to": last_day, "group_by": "campaign"}
             ).json()["totals"]
         finally:
             _stop_stack(stack)
@@ -104,7 +105,7 @@ def run(report: Report) -> None:
         f"trigger `sale` for it, over and over, for {DURATION:.0f} s ({elapsed:.1f} s with the last answers), all "
         f"for one organization, against `python -m local`; a transaction holds its items for {hold} and the "
         "emulator refuses what meets them as DynamoDB does. Every accepted trigger's postback arrived: "
-        f"{arrived} of {len(accepted)} ({drained:.0f} s after the start). The day's report counted {counted}; "
+        f"{arrived} of {len(accepted)} ({drained:.0f} s after the start). The run's days' report counted {counted}; "
         f"accepted: {expected}. Errors in the stack's log: {errors or 'none'}. The stack is one Python process "
         "with every DynamoDB request serialized: the rates are the emulator's, not DynamoDB's (docs/capacity.md).",
         ["route", "requests", "per s", "answers", "5xx", "p50 ms", "p95 ms"],

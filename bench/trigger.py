@@ -13,6 +13,7 @@ from typing import Any
 
 from bench.common import CallCounter, moto_with_resources
 from bench.run import QUICK, Report, sample
+from local.conflicts import hold_seconds
 
 
 def _event(body: dict[str, Any], org_id: str) -> dict[str, Any]:
@@ -85,7 +86,9 @@ def run(report: Report) -> None:
         "AWS calls for one accepted trigger, counted with botocore's event hooks. Budget: <= 2 DynamoDB round "
         "trips + 1 SQS call per 10 deliveries (the deliveries reach the queue through the logs table's stream and "
         f"the outbox function, not from the request path). Throughput: {rate:.0f} triggers/s through the handler "
-        f"in-process ({count} triggers, one delivery each, moto in-process).",
+        f"in-process ({count} triggers, one delivery each, one at a time, moto in-process; each trigger's "
+        f"transaction is held {hold_seconds() * 1000:.0f} ms by the emulator, as a transaction in flight on "
+        "DynamoDB is: local/conflicts.py).",
         ["deliveries", "DynamoDB calls", "SQS calls", "calls", "budget"],
         rows,
     )
