@@ -62,10 +62,14 @@ def run(report: Report) -> None:
     from lead_events.logic.credentials import hash_secret
     from lead_events.store.dynamo import to_item
     from local.atomic import AtomicMotoServer
+    from local.conflicts import HOLD_VARIABLE
     from local.stack import create_resources
     from local.template import load_stack
 
     aws_environment()
+    # One invocation at a time meets no transaction conflict; the emulator's hold of a transaction in
+    # flight (local/conflicts.py) would only add its simulated 25 ms to the first trigger's invocation.
+    os.environ[HOLD_VARIABLE] = "0"
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
     server = AtomicMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -137,11 +141,13 @@ def run(report: Report) -> None:
             "Cold start",
             f"A fresh process: imports, clients, first invocation; medians of {RUNS} rounds, the ratio the median "
             "of each run over the typical handler's run just before it. Budget: every function "
-            f"<= 0.6x the typical handler — worst here {worst:.2f}x: {'met' if worst <= 0.6 else 'NOT met'}.",
+            f"<= 0.6x the typical handler — worst here {worst:.2f}x: {'met' if worst <= 0.6 else 'NOT met'}. "
+            "The emulator holds no transaction here (one invocation at a time meets no conflict).",
             ["function", "cold start ms", "x typical", "floor ms (boto3 + its clients)", "peak RSS MB"],
             rows,
         )
     finally:
         if previous is None:
             os.environ.pop("AWS_ENDPOINT_URL", None)
+        os.environ.pop(HOLD_VARIABLE, None)
         server.stop()
