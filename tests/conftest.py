@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,11 +17,21 @@ from local.atomic import serialize_in_process_dynamodb
 from local.lambdas import LambdaContext
 from local.moto_index import index_moto_queries
 from local.stack import create_resources
-from local.template import load_stack
+from local.template import Stack, load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_DIR = ROOT / "events"
 SAMPLE_ORG = "org-sample"
+
+
+@functools.cache
+def _parsed_stack() -> Stack:
+    return load_stack(ROOT / "template.yaml")
+
+
+def template_stack() -> Stack:
+    """template.yaml as the local stack reads it: parsed once per test run, a fresh copy each time."""
+    return copy.deepcopy(_parsed_stack())
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +43,7 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("POSTBACK_ALLOWED_NETWORKS", "127.0.0.0/8")  # the tests' receivers listen on loopback
-    stack = load_stack(ROOT / "template.yaml")
+    stack = _parsed_stack()  # only read here
     for function in stack.functions.values():
         for name, value in function.environment.items():
             monkeypatch.setenv(name, value if name != "POSTBACK_ALLOWED_NETWORKS" else "127.0.0.0/8")
@@ -64,7 +76,7 @@ def aws() -> Iterator[None]:
     serialize_in_process_dynamodb()
     index_moto_queries()
     with mock_aws():
-        create_resources(load_stack(ROOT / "template.yaml"))
+        create_resources(template_stack())
         yield
 
 
