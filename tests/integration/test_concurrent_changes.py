@@ -203,22 +203,31 @@ def test_changing_a_postback_while_it_is_deleted_is_404_and_does_not_bring_it_ba
     assert _config_items(org, "POSTBACK#") == []
 
 
-def test_changing_a_postback_keeps_the_failure_count_the_dispatcher_wrote_meanwhile(
-    org: Org, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _change_url_while_a_delivery_fails_for_good(
+    org: Org, monkeypatch: pytest.MonkeyPatch, disable_after: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """PATCH a postback's url while the dispatcher counts a final failure of it: (the answer, what is stored)."""
     org.config("POST", "/events", body={"name": "sale"})
     _, postback = org.config("POST", "/events/sale/postbacks", body={"url": "https://network.example/pb"})
+    path = f"/events/sale/postbacks/{postback['id']}"
     meanwhile(
         monkeypatch,
         PostbackStore,
         "get_raw",
-        lambda: postback_store().note_final_failure(org.org_id, "sale", postback["id"], 0, "2026-10-01T00:00:00Z"),
+        lambda: postback_store().note_final_failure(
+            org.org_id, "sale", postback["id"], disable_after, "2026-10-01T00:00:00Z"
+        ),
     )
-
-    status, body = org.config("PATCH", f"/events/sale/postbacks/{postback['id']}", body={"url": "https://b.example/"})
-
+    status, body = org.config("PATCH", path, body={"url": "https://b.example/"})
     assert status == 200, body
-    _, stored = org.config("GET", f"/events/sale/postbacks/{postback['id']}")
+    return body, org.config("GET", path)[1]
+
+
+def test_changing_a_postback_keeps_the_failure_count_the_dispatcher_wrote_meanwhile(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, stored = _change_url_while_a_delivery_fails_for_good(org, monkeypatch, disable_after=0)
+
     assert stored["url"] == "https://b.example/"
     assert stored["consecutive_failures"] == 1
 
@@ -226,20 +235,9 @@ def test_changing_a_postback_keeps_the_failure_count_the_dispatcher_wrote_meanwh
 def test_changing_a_postback_while_it_is_disabled_automatically_keeps_it_disabled(
     org: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    org.config("POST", "/events", body={"name": "sale"})
-    _, postback = org.config("POST", "/events/sale/postbacks", body={"url": "https://network.example/pb"})
-    meanwhile(
-        monkeypatch,
-        PostbackStore,
-        "get_raw",
-        lambda: postback_store().note_final_failure(org.org_id, "sale", postback["id"], 1, "2026-10-01T00:00:00Z"),
-    )
+    answer, stored = _change_url_while_a_delivery_fails_for_good(org, monkeypatch, disable_after=1)
 
-    status, body = org.config("PATCH", f"/events/sale/postbacks/{postback['id']}", body={"url": "https://b.example/"})
-
-    assert status == 200, body
-    assert body["enabled"] is False and body["url"] == "https://b.example/"
-    _, stored = org.config("GET", f"/events/sale/postbacks/{postback['id']}")
+    assert answer["enabled"] is False and answer["url"] == "https://b.example/"
     assert stored["enabled"] is False and "Disabled automatically" in stored["disabled_reason"]
 
 
