@@ -102,6 +102,9 @@ class _Holds:
             self._held.update(k for k in keys if k is not None)
             return None
 
+    def any(self) -> bool:
+        return bool(self._held)  # a request racing a transaction's start may go either side of it, as on DynamoDB
+
     def release(self, keys: list[ItemKey | None]) -> None:
         with self._lock:
             self._held.difference_update(k for k in keys if k is not None)
@@ -135,6 +138,8 @@ def admit(operation: str, body: bytes) -> tuple[Answer | None, _Hold]:
     """
     if operation not in ("TransactWriteItems", "TransactGetItems", "PutItem", "UpdateItem", "DeleteItem"):
         return None, _NOT_HELD
+    if operation != "TransactWriteItems" and not _holds.any():
+        return None, _NOT_HELD  # nothing in flight to meet: no need to read the request
     try:
         request = json.loads(body or b"{}")
     except ValueError:

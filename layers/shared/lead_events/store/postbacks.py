@@ -89,14 +89,17 @@ class PostbackStore:
         an automatic disabling) are never undone. False if the postback changed since it was read.
         """
         event, postback_id = current["event"], current["id"]
-        sets = {k: v for k, v in changes.items() if v is not None}
-        removes = [k for k, v in changes.items() if v is None]
-        names = {f"#f{i}": k for i, k in enumerate(changes)}
-        placeholder = {k: n for n, k in names.items()}
-        expression = "SET " + ", ".join(f"{placeholder[k]} = :v{placeholder[k][2:]}" for k in sets)
-        if removes:
-            expression += " REMOVE " + ", ".join(placeholder[k] for k in removes)
-        values = {f":v{placeholder[k][2:]}": v for k, v in sets.items()}
+        names: dict[str, str] = {"#seen": "updated_at"}
+        values: dict[str, Any] = {}
+        sets, removes = [], []
+        for i, (field, value) in enumerate(changes.items()):
+            names[f"#f{i}"] = field
+            if value is None:
+                removes.append(f"#f{i}")
+            else:
+                values[f":v{i}"] = value
+                sets.append(f"#f{i} = :v{i}")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         seen = current.get("updated_at")
         if seen is None:
             condition = "attribute_exists(pk) AND attribute_not_exists(#seen)"
@@ -107,7 +110,7 @@ class PostbackStore:
             "Key": self._key(org_id, event, postback_id),
             "UpdateExpression": expression,
             "ConditionExpression": condition,
-            "ExpressionAttributeNames": names | {"#seen": "updated_at"},
+            "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": to_item(values),
         }
         try:
