@@ -50,7 +50,7 @@ def preserved_environment() -> Iterator[None]:
 
 @contextmanager
 def moto_with_resources() -> Iterator[None]:
-    from lead_events.store.factory import reset_stores
+    from lead_events.wiring import reset_stores
     from local.atomic import serialize_in_process_dynamodb
     from local.moto_index import index_moto_queries
     from local.stack import create_resources

@@ -62,7 +62,7 @@ def _run(report: Report, receiver: Receiver) -> None:
         from lead_events.models.leads import LeadCreate
         from lead_events.models.postbacks import PostbackCreate
         from lead_events.models.triggers import Source
-        from lead_events.store.factory import (
+        from lead_events.wiring import (
             event_store,
             lead_store,
             org_store,

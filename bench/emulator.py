@@ -28,7 +28,7 @@ from bench.common import ROOT, aws_environment, free_port, preserved_environment
 @contextmanager
 def emulator_process() -> Iterator[str]:
     """Start the emulator in a child process with the template's resources; yield its endpoint."""
-    from lead_events.store.factory import reset_stores
+    from lead_events.wiring import reset_stores
     from local.stack import create_resources
     from local.template import load_stack
 

@@ -90,7 +90,7 @@ def _fill(table: str, start: int, stop: int) -> float:
     from moto.dynamodb.models import dynamodb_backends
     from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 
-    from lead_events.store.factory import log_store
+    from lead_events.wiring import log_store
 
     store = log_store()
     backend = dynamodb_backends["123456789012"]["us-east-1"]
@@ -191,7 +191,7 @@ def run(report: Report) -> None:
 def _use_table(table: str) -> None:
     """Point the logs handler's stores at `table` (the client, and the meter on it, stay)."""
     from lead_events.config import settings
-    from lead_events.store.factory import log_listing, log_store
+    from lead_events.wiring import log_listing, log_store
 
     os.environ["LOGS_TABLE"] = table
     for cached in (settings, log_store, log_listing):

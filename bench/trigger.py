@@ -37,7 +37,7 @@ def run(report: Report) -> None:
         from lead_events.models.events import EventCreate
         from lead_events.models.leads import LeadCreate
         from lead_events.models.postbacks import PostbackCreate
-        from lead_events.store.factory import event_store, lead_store, org_store, postback_store, report_store
+        from lead_events.wiring import event_store, lead_store, org_store, postback_store, report_store
         from tests.conftest import lambda_context
 
         org = create_organization(org_store(), "bench", "http://127.0.0.1").org_id

@@ -99,7 +99,7 @@ def start_stream_pollers(
 
 def seed_organization(api_url: str) -> dict[str, Any]:
     from lead_events.logic.orgs import create_organization
-    from lead_events.store.factory import org_store
+    from lead_events.wiring import org_store
 
     return create_organization(org_store(), "Local development", api_url).model_dump()
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from lead_events.store.factory import reset_stores
+from lead_events.wiring import reset_stores
 from local.atomic import serialize_in_process_dynamodb
 from local.lambdas import LambdaContext
 from local.moto_index import index_moto_queries

@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_events.logic.credentials import bearer_key, record_use, resolve_api_key
 from lead_events.observability import logger, traced
-from lead_events.store.factory import org_store
+from lead_events.wiring import org_store
 
 
 @traced

@@ -10,14 +10,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_events.api.context import BEARER_SECURITY, Cursor, Limit, api_base_url, org_id
 from lead_events.api.errors import error_responses
-from lead_events.api.resolver import configure_resolver, guard_request
+from lead_events.api.resolver import configure_resolver, http_handler
 from lead_events.logic import affiliates, api_keys, campaigns, postbacks
-from lead_events.logic.macros import BUILTIN_MACROS
 from lead_events.logic.orgs import current_postback_url, rotate_postback_url
 from lead_events.models.affiliates import Affiliate, AffiliatePage, AffiliatePut
 from lead_events.models.campaigns import (
@@ -31,6 +28,7 @@ from lead_events.models.campaigns import (
     EventListUpdate,
 )
 from lead_events.models.events import Event, EventCreate, EventPage, EventUpdate
+from lead_events.models.macros import BUILTIN_MACROS
 from lead_events.models.orgs import ApiKeyCreate, ApiKeyCreated, ApiKeyList, PostbackSettings
 from lead_events.models.postbacks import (
     Macro,
@@ -41,8 +39,7 @@ from lead_events.models.postbacks import (
     PostbackPage,
     PostbackUpdate,
 )
-from lead_events.observability import logger, metrics, traced
-from lead_events.store.factory import affiliate_store, campaign_store, event_store, org_store, postback_store
+from lead_events.wiring import affiliate_store, campaign_store, event_store, org_store, postback_store
 
 app = APIGatewayHttpResolver(enable_validation=True)
 configure_resolver(app)
@@ -86,7 +83,7 @@ def delete_event(name: EventName) -> Response[None]:
 )
 def create_postback(name: EventName, postback: Annotated[PostbackCreate, Body()]) -> Response[PostbackCreated]:
     event = event_store().get(org_id(app), name).name
-    custom = campaigns.declared_field_names(campaign_store().snapshot(org_id(app)), event)
+    custom = campaigns.custom_macros(campaign_store(), org_id(app), event)
     created = postbacks.create_postback(postback_store(), org_id(app), event, postback, custom)
     return Response(201, content_types.APPLICATION_JSON, created)
 
@@ -109,7 +106,7 @@ def get_postback(name: EventName, postback_id: PostbackId) -> Postback:
 def update_postback(
     name: EventName, postback_id: PostbackId, changes: Annotated[PostbackUpdate, Body()]
 ) -> PostbackCreated:
-    custom = campaigns.declared_field_names(campaign_store().snapshot(org_id(app)), name)
+    custom = campaigns.custom_macros(campaign_store(), org_id(app), name)
     return postbacks.update_postback(postback_store(), org_id(app), name, postback_id, changes, custom)
 
 
@@ -267,12 +264,7 @@ def test_affiliate_postback(affiliate_id: AffiliateId) -> postbacks.TestResult:
     return affiliates.send_test(affiliate_store(), org_id(app), affiliate_id)
 
 
-@traced
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@metrics.log_metrics
-@guard_request
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)
 
 
 coldstart.end()

@@ -19,7 +19,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_events.observability import logger, metrics, traced
-from lead_events.store.factory import dispatcher
+from lead_events.wiring import dispatcher
 
 
 def _message(record: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_events.logic.outbox import relay
 from lead_events.observability import logger, metrics, traced
-from lead_events.store.factory import delivery_queue
+from lead_events.wiring import delivery_queue
 
 
 @traced

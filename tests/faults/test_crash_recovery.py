@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from lead_events.logic.orgs import create_organization
-from lead_events.store.factory import org_store
+from lead_events.wiring import org_store
 from tests.conftest import ROOT, Deploy, http_event, lambda_context
 from tests.faults.harness import Boundary, Faults, World
 from tests.receiver import Receiver

@@ -10,7 +10,7 @@ import pytest
 
 from lead_events.logic.orgs import create_organization
 from lead_events.models.orgs import CreatedOrganization
-from lead_events.store.factory import org_store
+from lead_events.wiring import org_store
 from local.lambdas import FunctionPool
 from local.streams import StreamPoller
 from local.template import load_stack

@@ -25,16 +25,16 @@ from lead_events.logic.orgs import create_organization
 from lead_events.models.campaigns import EventListCreate
 from lead_events.models.postbacks import PostbackCreate
 from lead_events.store.campaigns import CampaignStore
-from lead_events.store.factory import (
+from lead_events.store.logs import LogStore
+from lead_events.store.orgs import OrgStore
+from lead_events.store.postbacks import PostbackStore
+from lead_events.wiring import (
     campaign_store,
     event_store,
     log_store,
     org_store,
     postback_store,
 )
-from lead_events.store.logs import LogStore
-from lead_events.store.orgs import OrgStore
-from lead_events.store.postbacks import PostbackStore
 from tests.integration.conftest import Org, dispatch, drain_queue
 from tests.receiver import Receiver
 
@@ -192,7 +192,7 @@ def test_changing_a_postback_while_it_is_deleted_is_404_and_does_not_bring_it_ba
     meanwhile(
         monkeypatch,
         PostbackStore,
-        "get_raw",
+        "get",
         lambda: postback_store().delete(org.org_id, "sale", postback["id"]),
     )
 
@@ -213,7 +213,7 @@ def _change_url_while_a_delivery_fails_for_good(
     meanwhile(
         monkeypatch,
         PostbackStore,
-        "get_raw",
+        "get",
         lambda: postback_store().note_final_failure(
             org.org_id, "sale", postback["id"], disable_after, "2026-10-01T00:00:00Z"
         ),
@@ -247,7 +247,7 @@ def test_two_changes_of_one_postback_at_once_both_land_each_decided_on_the_other
     org.config("POST", "/events", body={"name": "sale"})
     _, postback = org.config("POST", "/events/sale/postbacks", body={"url": "https://network.example/pb"})
     path = f"/events/sale/postbacks/{postback['id']}"
-    meanwhile(monkeypatch, PostbackStore, "get_raw", lambda: org.config("PATCH", path, body={"method": "POST"}))
+    meanwhile(monkeypatch, PostbackStore, "get", lambda: org.config("PATCH", path, body={"method": "POST"}))
 
     status, body = org.config("PATCH", path, body={"url": "https://b.example/{lead_id}"})
 

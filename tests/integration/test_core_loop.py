@@ -671,7 +671,7 @@ def test_inbound_fields_dynamodb_cannot_store_are_refused(org: Org, receiver: Re
 def test_an_event_accepted_while_the_queue_is_down_is_delivered_once_it_is_back(org: Org, receiver: Receiver) -> None:
     from botocore.exceptions import ClientError
 
-    from lead_events.store.factory import delivery_queue
+    from lead_events.wiring import delivery_queue
 
     _setup(org, receiver)
     sqs = delivery_queue().sqs

@@ -13,7 +13,7 @@ import pytest
 
 from lead_events import aws
 from lead_events.store import keys
-from lead_events.store.factory import log_store
+from lead_events.wiring import log_store
 from tests.clock import MONTH_EDGES, packed_before, set_clock
 from tests.integration.conftest import Org
 

@@ -72,7 +72,7 @@ def test_a_retry_waits_in_the_queue_until_it_is_due(aws: None) -> None:
 def test_a_record_whose_messages_the_queue_refused_is_reported_for_lambda_to_retry(
     aws: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lead_events.store.factory import delivery_queue
+    from lead_events.wiring import delivery_queue
 
     sqs = delivery_queue().sqs
     real_send = sqs.send_message_batch

@@ -6,7 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from lead_events.errors import InvalidInput
-from lead_events.logic.macros import BUILTIN_MACROS, check_macros, macros_in, render_body, render_headers, render_url
+from lead_events.logic.macros import check_macros, macros_in, render_body, render_headers, render_url
+from lead_events.models.macros import BUILTIN_MACROS
 
 HOSTILE = [
     "a&b=c",

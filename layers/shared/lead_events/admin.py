@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("say where the API is: API_URL=https://... (the stack's ApiUrl output)")
 
     from lead_events.logic.orgs import create_organization
-    from lead_events.store.factory import org_store
+    from lead_events.wiring import org_store
 
     try:
         created = create_organization(org_store(), args.name, api_url)

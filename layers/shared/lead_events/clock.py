@@ -20,6 +20,11 @@ def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def utc_now() -> str:
+    """The current time as stored: ISO 8601 UTC with milliseconds."""
+    return iso(now())
+
+
 def epoch(iso_timestamp: str) -> float:
     """The inverse of `iso`."""
     return datetime.fromisoformat(iso_timestamp.replace("Z", "+00:00")).timestamp()

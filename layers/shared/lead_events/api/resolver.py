@@ -8,10 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.logging import correlation_paths
 
 from lead_events.api.body import RequestValidation
 from lead_events.api.context import SECURITY_SCHEMES
 from lead_events.api.errors import install_error_handlers
+from lead_events.observability import logger, metrics, traced
 
 _FORM = "application/x-www-form-urlencoded"
 MAX_BODY_BYTES = 256 * 1024
@@ -57,3 +59,17 @@ def guard_request(handler: Handler) -> Handler:
         return handler(event, context)
 
     return wrapper
+
+
+def http_handler(app: APIGatewayHttpResolver) -> Handler:
+    """An HTTP function's entry point: its request guarded, logged with its correlation id, its
+    metrics flushed, traced when tracing is on; then resolved by `app`."""
+
+    @traced
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @metrics.log_metrics
+    @guard_request
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return lambda_handler

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from lead_events.clock import utc_now
 from lead_events.errors import Unprocessable
-from lead_events.logic.dates import utc_now
 from lead_events.logic.deliveries import affiliate_postback
 from lead_events.logic.postbacks import TestResult, check_postback_target, fire_test
 from lead_events.models.affiliates import Affiliate, AffiliatePut
@@ -32,4 +32,4 @@ def send_test(store: AffiliateStore, org_id: str, affiliate_id: str) -> TestResu
     affiliate = store.get(org_id, affiliate_id)
     if not affiliate.postback_url:
         raise Unprocessable("This affiliate has no postback_url to test.")
-    return fire_test(affiliate_postback(affiliate.model_dump(mode="json")), event="affiliate_test", signing_secret=None)
+    return fire_test(affiliate_postback(affiliate), event="affiliate_test", signing_secret=None)

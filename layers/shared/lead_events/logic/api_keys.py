@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from lead_events.clock import utc_now
 from lead_events.errors import ConcurrentChange, Conflict, NotFound
 from lead_events.logic.credentials import mint_api_key
-from lead_events.logic.dates import utc_now
 from lead_events.models.orgs import ApiKey, ApiKeyCreated, ApiKeyList
 from lead_events.store.orgs import OrgStore
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from lead_events.clock import utc_now
 from lead_events.errors import (
     ConcurrentChange,
     Conflict,
@@ -16,7 +17,6 @@ from lead_events.errors import (
     InvalidCursor,
     Unprocessable,
 )
-from lead_events.logic.dates import utc_now
 from lead_events.models.campaigns import (
     Assignment,
     CampaignEvents,
@@ -32,10 +32,10 @@ from lead_events.models.campaigns import (
 )
 from lead_events.models.common import NAME_PATTERN
 from lead_events.models.leads import ID_PATTERN
-from lead_events.store import keys
-from lead_events.store.campaigns import CampaignStore, refuse_if_listed
-from lead_events.store.config import ConfigChanged, ConfigSnapshot
+from lead_events.store.campaigns import CampaignStore
+from lead_events.store.config import ConfigChanged
 from lead_events.store.events import EventStore
+from lead_events.store.snapshot import ConfigSnapshot
 
 # How many snapshots a decision is taken on before the answer is "changing concurrently, try again".
 SNAPSHOT_ATTEMPTS = 3
@@ -49,40 +49,9 @@ def _check_campaign_id(campaign_id: str) -> str:
     return campaign_id
 
 
-def assigned_lists(snapshot: ConfigSnapshot, campaign_id: str) -> list[str]:
-    """The ids of the event lists assigned to the campaign."""
-    prefix = keys.assignment_sk(campaign_id, "")
-    return [item["list_id"] for item in snapshot.of_kind(prefix)]
-
-
-def effective_events(snapshot: ConfigSnapshot, campaign_id: str) -> dict[str, list[str]] | None:
-    """The campaign's effective events, each with the lists it comes from; None means every event.
-
-    A campaign with no list accepts every event of the organization; with lists, the union of them.
-    """
-    list_ids = assigned_lists(snapshot, campaign_id)
-    if not list_ids:
-        return None
-    events: dict[str, list[str]] = {}
-    for list_id in list_ids:
-        for name in snapshot.items.get(keys.list_sk(list_id), {}).get("events", []):
-            events.setdefault(name, []).append(list_id)
-    return events
-
-
-def custom_fields(snapshot: ConfigSnapshot, campaign_id: str, event: str) -> list[CustomField]:
-    settings = snapshot.items.get(keys.campaign_event_sk(campaign_id, event), {})
-    return [CustomField(**f) for f in settings.get("custom_fields", [])]
-
-
-def declared_field_names(snapshot: ConfigSnapshot, event: str) -> set[str]:
-    """Every custom field any campaign declares for `event`: the custom macros its postbacks may use."""
-    return {
-        f["name"]
-        for item in snapshot.of_kind(keys.CAMPAIGN_PREFIX)
-        if item.get("event") == event
-        for f in item.get("custom_fields", [])
-    }
+def custom_macros(store: CampaignStore, org_id: str, event: str) -> set[str]:
+    """The custom macros postbacks of `event` may use: every custom field a campaign declares for it."""
+    return store.snapshot(org_id).declared_field_names(event)
 
 
 def _typed(field: CustomField, value: Any) -> tuple[Any, str | None]:
@@ -132,9 +101,9 @@ def validate_fields(fields_spec: list[CustomField], fields: dict[str, Any]) -> d
 
 
 def check_event_allowed(snapshot: ConfigSnapshot, campaign_id: str, event: str) -> None:
-    allowed = effective_events(snapshot, campaign_id)
+    allowed = snapshot.effective_events(campaign_id)
     if allowed is not None and event not in allowed:
-        lists = ", ".join(assigned_lists(snapshot, campaign_id))
+        lists = ", ".join(snapshot.assigned_lists(campaign_id))
         raise Unprocessable(
             f"Event '{event}' is not one of campaign '{campaign_id}''s events (its event lists: {lists}); "
             "add it to one of those lists or assign a list that has it."
@@ -142,17 +111,6 @@ def check_event_allowed(snapshot: ConfigSnapshot, campaign_id: str, event: str) 
 
 
 # Event lists
-
-
-def _list_view(item: dict[str, Any], snapshot: ConfigSnapshot) -> EventList:
-    campaigns = sorted(
-        a["campaign_id"] for a in snapshot.of_kind(keys.CAMPAIGN_PREFIX) if a.get("list_id") == item["id"]
-    )
-    return EventList(
-        **{k: item[k] for k in ("id", "name", "description", "created_at", "updated_at")},
-        events=list(item.get("events", [])),
-        campaigns=campaigns,
-    )
 
 
 def create_list(store: CampaignStore, org_id: str, data: EventListCreate) -> EventList:
@@ -163,25 +121,23 @@ def create_list(store: CampaignStore, org_id: str, data: EventListCreate) -> Eve
 
 
 def get_list(store: CampaignStore, org_id: str, list_id: str) -> EventList:
-    snapshot = store.snapshot(org_id)
-    item = snapshot.items.get(keys.list_sk(list_id))
-    if item is None:
+    found = store.snapshot(org_id).event_list(list_id)
+    if found is None:
         raise EventListNotFound(list_id)
-    return _list_view(item, snapshot)
+    return found
 
 
 def list_lists(store: CampaignStore, org_id: str, limit: int, cursor: str | None) -> EventListPage:
-    snapshot = store.snapshot(org_id)
-    items = snapshot.of_kind(keys.LIST_PREFIX)
+    lists = store.snapshot(org_id).event_lists()
     start = 0
     if cursor:
-        ids = [item["id"] for item in items]
+        ids = [found.id for found in lists]
         if cursor not in ids:
             raise InvalidCursor()
         start = ids.index(cursor) + 1
-    page = items[start : start + limit]
-    next_cursor = page[-1]["id"] if start + limit < len(items) else None
-    return EventListPage(items=[_list_view(item, snapshot) for item in page], next_cursor=next_cursor)
+    page = lists[start : start + limit]
+    next_cursor = page[-1].id if start + limit < len(lists) else None
+    return EventListPage(items=page, next_cursor=next_cursor)
 
 
 def update_list(store: CampaignStore, org_id: str, list_id: str, data: EventListUpdate) -> EventList:
@@ -196,10 +152,9 @@ def delete_list(store: CampaignStore, org_id: str, list_id: str) -> None:
     """Delete a list no campaign uses (decided on a snapshot, and decided again if it changed meanwhile)."""
     for _ in range(SNAPSHOT_ATTEMPTS):
         snapshot = store.snapshot(org_id)
-        item = snapshot.items.get(keys.list_sk(list_id))
-        if item is None:
+        current = snapshot.event_list(list_id)
+        if current is None:
             raise EventListNotFound(list_id)
-        current = _list_view(item, snapshot)
         if current.campaigns:
             raise Conflict(
                 f"Event list '{current.name}' is assigned to campaign(s) {', '.join(current.campaigns)}; unassign "
@@ -229,19 +184,21 @@ def unassign_list(store: CampaignStore, org_id: str, campaign_id: str, list_id: 
 def campaign_events(store: CampaignStore, org_id: str, campaign_id: str) -> CampaignEvents:
     snapshot = store.snapshot(org_id)
     _check_campaign_id(campaign_id)
-    effective = effective_events(snapshot, campaign_id)
-    events = {item["name"]: item for item in snapshot.of_kind(keys.EVENT_PREFIX)}
+    effective = snapshot.effective_events(campaign_id)
+    events = {event.name: event for event in snapshot.events()}
     names = sorted(events) if effective is None else sorted(n for n in effective if n in events)
     items = [
         EffectiveEvent(
-            **{k: events[n][k] for k in ("name", "description", "conversion", "affiliate_conversion", "multi_trigger")},
+            **events[n].model_dump(
+                include={"name", "description", "conversion", "affiliate_conversion", "multi_trigger"}
+            ),
             lists=[] if effective is None else effective[n],
-            custom_fields=custom_fields(snapshot, campaign_id, n),
+            custom_fields=snapshot.custom_fields(campaign_id, n),
         )
         for n in names
     ]
     return CampaignEvents(
-        campaign_id=campaign_id, all_events=effective is None, lists=assigned_lists(snapshot, campaign_id), items=items
+        campaign_id=campaign_id, all_events=effective is None, lists=snapshot.assigned_lists(campaign_id), items=items
     )
 
 
@@ -258,11 +215,21 @@ def put_event_settings(
 
 def get_event_settings(store: CampaignStore, org_id: str, campaign_id: str, event: str) -> CampaignEventSettingsView:
     snapshot = store.snapshot(org_id)
-    if keys.event_sk(event) not in snapshot.items:
+    if snapshot.event(event) is None:
         raise EventNotFound(event)
     return CampaignEventSettingsView(
-        campaign_id=campaign_id, event=event, custom_fields=custom_fields(snapshot, campaign_id, event)
+        campaign_id=campaign_id, event=event, custom_fields=snapshot.custom_fields(campaign_id, event)
     )
+
+
+def _refuse_if_listed(snapshot: ConfigSnapshot, event: str) -> None:
+    """Deleting an event that lists still name is refused: it would silently narrow their campaigns."""
+    names = snapshot.lists_naming(event)
+    if names:
+        raise Conflict(
+            f"Event '{event}' is in the event list(s) {', '.join(repr(n) for n in names)}; "
+            "remove it from them (PATCH /event-lists/{id}) before deleting it."
+        )
 
 
 def delete_event(events: EventStore, store: CampaignStore, org_id: str, name: str) -> None:
@@ -273,7 +240,7 @@ def delete_event(events: EventStore, store: CampaignStore, org_id: str, name: st
     """
     for _ in range(SNAPSHOT_ATTEMPTS):
         snapshot = store.snapshot(org_id)
-        refuse_if_listed(snapshot, name)
+        _refuse_if_listed(snapshot, name)
         try:
             events.delete(org_id, name, snapshot)
         except ConfigChanged:

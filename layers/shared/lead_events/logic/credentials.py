@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
-from lead_events.logic.dates import utc_now
+from lead_events.clock import utc_now
 from lead_events.observability import logger
 from lead_events.store.orgs import StoredApiKey
 

@@ -10,11 +10,6 @@ from lead_events.errors import Unprocessable
 MAX_RANGE_DAYS = 1100
 
 
-def utc_now() -> str:
-    """The current time as an ISO 8601 UTC timestamp with milliseconds."""
-    return clock.iso(clock.now())
-
-
 def _parse(value: str, label: str, end_of_day: bool) -> datetime:
     text = value.strip()
     try:

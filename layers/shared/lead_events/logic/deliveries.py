@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from lead_events.logic.macros import render_body, render_headers, render_url
-from lead_events.store.dynamo import plain_json
+from lead_events.models.targets import PostbackTarget
 
 if TYPE_CHECKING:
+    from lead_events.models.affiliates import Affiliate
     from lead_events.models.leads import Lead
 
 
@@ -24,18 +25,14 @@ def delivery_id(log_id: str, key: str) -> str:
     return f"{log_id}_{key}"
 
 
-def affiliate_postback(affiliate: dict[str, Any]) -> dict[str, Any]:
+def affiliate_postback(affiliate: Affiliate) -> PostbackTarget:
     """The affiliate's postback in the shape of an event postback, for rendering."""
-    return {
-        "id": None,
-        "event": None,
-        "url": affiliate["postback_url"],
-        "method": affiliate.get("method", "GET"),
-        "body": affiliate.get("body"),
-        "body_format": affiliate.get("body_format", "json"),
-        "headers": {},
-        "success_match": None,
-    }
+    return PostbackTarget(
+        url=str(affiliate.postback_url),
+        method=affiliate.method.value,
+        body=affiliate.body,
+        body_format=affiliate.body_format.value,
+    )
 
 
 def _text(value: Any) -> str:
@@ -70,30 +67,27 @@ def macro_values(
     return {name: _text(value) for name, value in fields.items()} | {k: _text(v) for k, v in builtin.items()}
 
 
-def render_delivery(postback: dict[str, Any], values: dict[str, str], kind: str = "event") -> dict[str, Any]:
+def render_delivery(postback: PostbackTarget, values: dict[str, str], kind: str = "event") -> dict[str, Any]:
     """The request a postback makes for these macro values, and the delivery's initial state."""
-    headers = render_headers(postback.get("headers") or {}, values)
+    headers = render_headers(postback.headers, values)
     body = None
-    if postback.get("method") == "POST":
-        template = plain_json(postback.get("body") or {})
-        body_text, content_type = render_body(template, postback.get("body_format", "json"), values)
-        body = body_text if postback.get("body") is not None else None
-        if body is not None:
-            headers.setdefault("Content-Type", content_type)
+    if postback.method == "POST" and postback.body is not None:
+        body, content_type = render_body(postback.body, postback.body_format, values)
+        headers.setdefault("Content-Type", content_type)
     return {
         "kind": kind,
-        "postback_id": postback.get("id"),
-        "event": postback.get("event"),
-        "method": postback.get("method", "GET"),
-        "url": render_url(postback["url"], values),
+        "postback_id": postback.id,
+        "event": postback.event,
+        "method": postback.method,
+        "url": render_url(postback.url, values),
         "headers": headers,
         "body": body,
-        "success_match": postback.get("success_match"),
-        "signed": bool(postback.get("signing_secret")),
+        "success_match": postback.success_match,
+        "signed": bool(postback.signing_secret),
         # Whether the postback was in a run of failures when this was rendered: only then does the
         # first attempt's success have a run to end (logic/dispatch.py), so a success does not write
         # the postback's item every time.
-        "failing": bool(int(postback.get("consecutive_failures") or 0)),
+        "failing": postback.consecutive_failures > 0,
         "status": "queued",
         "attempts": 0,
     }

@@ -294,10 +294,10 @@ class Dispatcher:
         body = delivery.get("body")
         if delivery.get("signed") and delivery.get("method") == "POST":
             try:
-                secret = self.postbacks.get_raw(work.org_id, delivery["event"], delivery["postback_id"])[
-                    "signing_secret"
-                ]
-            except (NotFound, KeyError):
+                secret = self.postbacks.get(work.org_id, delivery["event"], delivery["postback_id"]).signing_secret
+            except NotFound:
+                secret = None
+            if not secret:
                 return Outcome(False, None, 0, None, "The postback was deleted or lost its signing secret.", final=True)
             headers |= signature_headers(secret, webhook_id, datetime.now(UTC), body or "")
         return send(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from lead_events.logic.dates import utc_now
+from lead_events.clock import utc_now
 from lead_events.models.leads import Lead, LeadCreate, LeadWithTimeline, TimelineEntry
 from lead_events.store.leads import LeadStore
 from lead_events.store.logs import LogStore

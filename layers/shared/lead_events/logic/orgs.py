@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from lead_events.clock import utc_now
 from lead_events.errors import InvalidInput
 from lead_events.logic.credentials import mint_api_key, mint_inbound_token, new_org_id
-from lead_events.logic.dates import utc_now
 from lead_events.models.orgs import CreatedOrganization, Organization
 
 

@@ -8,15 +8,16 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
+from lead_events.clock import utc_now
 from lead_events.errors import ConcurrentChange, InvalidInput
 from lead_events.http.guard import url_problem
-from lead_events.logic.dates import utc_now
 from lead_events.logic.deliveries import render_delivery
 from lead_events.logic.macros import SAMPLE_VALUES, check_macros, render_url
 from lead_events.logic.signing import check_secret, new_secret, signature_headers
 from lead_events.models.common import Model
 from lead_events.models.postbacks import Postback, PostbackCreate, PostbackCreated, PostbackUpdate
-from lead_events.store.postbacks import MAX_POSTBACKS_PER_EVENT, PostbackStore, postback_from_item
+from lead_events.models.targets import PostbackTarget
+from lead_events.store.postbacks import MAX_POSTBACKS_PER_EVENT, PostbackStore
 
 
 class RenderedRequest(Model):
@@ -89,7 +90,7 @@ def create_postback(
         "updated_at": now,
     }
     store.create(org_id, values)
-    return PostbackCreated(**postback_from_item(values).model_dump(), signing_secret=shown_secret)
+    return PostbackCreated(**Postback.of(PostbackTarget.of(values)).model_dump(), signing_secret=shown_secret)
 
 
 CHANGE_ATTEMPTS = 3  # a change decided on a postback that changed meanwhile is decided again
@@ -106,8 +107,9 @@ def update_postback(
     """Apply a PATCH: the fields it names, validated with the rest of the postback as stored."""
     update = changes.changes()
     for _ in range(CHANGE_ATTEMPTS):
-        current = store.get_raw(org_id, event, postback_id)
-        merged = {k: current.get(k) for k in PostbackCreate.model_fields if k != "signing_secret"} | {
+        current = store.get(org_id, event, postback_id)
+        stored = vars(current)
+        merged = {k: stored[k] for k in PostbackCreate.model_fields if k != "signing_secret"} | {
             k: v for k, v in update.items() if k != "signing_secret"
         }
         _validated({k: v for k, v in merged.items() if v is not None or k in update}, custom_macros)
@@ -124,22 +126,22 @@ def update_postback(
             fields |= {"disabled_reason": None, "disabled_at": None, "consecutive_failures": 0}
         if store.change(org_id, current, fields):
             # Read back: the fields it did not change may have moved meanwhile (an automatic disabling).
-            stored = store.get_raw(org_id, event, postback_id)
-            return PostbackCreated(**postback_from_item(stored).model_dump(), signing_secret=shown_secret)
+            changed = store.get(org_id, event, postback_id)
+            return PostbackCreated(**Postback.of(changed).model_dump(), signing_secret=shown_secret)
     raise ConcurrentChange()
 
 
 def get_postback(store: PostbackStore, org_id: str, event: str, postback_id: str) -> Postback:
-    return postback_from_item(store.get_raw(org_id, event, postback_id))
+    return Postback.of(store.get(org_id, event, postback_id))
 
 
 def send_test(store: PostbackStore, org_id: str, event: str, postback_id: str) -> TestResult:
     """Fire the postback now with sample values, through the dispatcher's client, and report."""
-    postback = store.get_raw(org_id, event, postback_id)
-    return fire_test(postback, event, postback.get("signing_secret"))
+    postback = store.get(org_id, event, postback_id)
+    return fire_test(postback, event, postback.signing_secret)
 
 
-def fire_test(postback: dict[str, Any], event: str, signing_secret: str | None) -> TestResult:
+def fire_test(postback: PostbackTarget, event: str, signing_secret: str | None) -> TestResult:
     """Render `postback` with sample values, send it through the dispatcher's client, report."""
     now = datetime.now(UTC)
     values = SAMPLE_VALUES | {

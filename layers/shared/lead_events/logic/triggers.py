@@ -14,12 +14,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Protocol
 
 from lead_events import clock
-from lead_events.errors import ConcurrentChange, EventAlreadyFired, EventNotFound, InvalidToken, LeadNotFound
-from lead_events.logic.campaigns import check_event_allowed, custom_fields, validate_fields
-from lead_events.logic.config_cache import ConfigCache
+from lead_events.errors import EventNotFound, InvalidToken, LeadNotFound
+from lead_events.logic.campaigns import check_event_allowed, validate_fields
 from lead_events.logic.credentials import TOKEN_PREFIX
 from lead_events.logic.deliveries import (
     AFFILIATE_DELIVERY,
@@ -28,13 +27,9 @@ from lead_events.logic.deliveries import (
     macro_values,
     render_delivery,
 )
-from lead_events.models.triggers import FieldValue, Source, TriggerAccepted
-from lead_events.store import keys
-from lead_events.store.config import ConfigSnapshot, ConfigTable
-from lead_events.store.dynamo import Cancelled, transact
-from lead_events.store.leads import LeadStore
-from lead_events.store.logs import LogStore
-from lead_events.store.reports import ReportStore
+from lead_events.models.triggers import ApiTrigger, FieldValue, ManualTrigger, Source, TriggerAccepted
+from lead_events.store.snapshot import ConfigSnapshot
+from lead_events.store.triggers import TriggerStore
 
 
 @dataclass
@@ -48,22 +43,34 @@ class TriggerRequest:
     note: str | None = None
     actor: str | None = None
 
+    @classmethod
+    def of(
+        cls, trigger: ApiTrigger | ManualTrigger, source: Source, actor: str | None, lead_id: str | None = None
+    ) -> TriggerRequest:
+        """The request an API body makes (a manual trigger names its lead in the path: `lead_id`)."""
+        if isinstance(trigger, ManualTrigger):
+            return cls(trigger.event, source, lead_id, None, trigger.fields, trigger.revenue, trigger.note, actor)
+        return cls(
+            trigger.event, source, trigger.lead_id, trigger.transaction_id, trigger.fields, trigger.revenue, None, actor
+        )
+
+
+class ConfigSource(Protocol):
+    def get(self, org_id: str, current_version: int | None) -> ConfigSnapshot: ...
+
 
 @dataclass
 class TriggerService:
-    leads: LeadStore
-    logs: LogStore
-    config: ConfigTable
-    cache: ConfigCache
-    reports: ReportStore
+    store: TriggerStore
+    config: ConfigSource
     retention_days: int
 
     def trigger(self, org_id: str, request: TriggerRequest, inbound_token: str | None = None) -> TriggerAccepted:
         """Accept `request` for its lead or refuse it (nothing is written on refusal)."""
-        lead, meta = self.leads.get_with_meta(
-            org_id, self.config.table, lead_id=request.lead_id, transaction_id=request.transaction_id
+        lead, config_version = self.store.lead_and_config_version(
+            org_id, lead_id=request.lead_id, transaction_id=request.transaction_id
         )
-        snapshot = self.cache.get(org_id, int(meta.get("config_version", 0)) if meta else None)
+        snapshot = self.config.get(org_id, config_version)
         if inbound_token is not None:
             _check_inbound_token(snapshot, inbound_token)
         if lead is None:
@@ -71,28 +78,23 @@ class TriggerService:
                 f"lead_id '{request.lead_id}'" if request.lead_id else f"transaction_id '{request.transaction_id}'"
             )
             raise LeadNotFound(reference)
-        event = snapshot.items.get(keys.event_sk(request.event))
+        event = snapshot.event(request.event)
         if event is None:
             raise EventNotFound(request.event)
         check_event_allowed(snapshot, lead.campaign_id, request.event)
-        fields = validate_fields(custom_fields(snapshot, lead.campaign_id, request.event), request.fields)
+        fields = validate_fields(snapshot.custom_fields(lead.campaign_id, request.event), request.fields)
 
-        now = datetime.fromtimestamp(clock.now(), UTC)
-        created_at = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        log_id = f"{int(now.timestamp() * 1000):011x}{secrets.token_hex(5)}"
+        accepted_at = clock.now()
+        log_id = new_log_id(accepted_at)
+        now = datetime.fromtimestamp(accepted_at, UTC)
         values = macro_values(lead, request.event, fields, request.revenue, log_id, now)
         deliveries = {
-            pb["id"]: render_delivery(pb, values | {"delivery_id": delivery_id(log_id, pb["id"])})
-            for pb in snapshot.of_kind(keys.postback_sk(request.event, ""))
-            if pb.get("enabled", True) and pb.get("campaign_id") in (None, lead.campaign_id)
+            pb.id: render_delivery(pb, values | {"delivery_id": delivery_id(log_id, pb.id)})
+            for pb in snapshot.postbacks_for(request.event, lead.campaign_id)
+            if pb.id is not None
         }
-        affiliate = snapshot.items.get(keys.affiliate_sk(lead.affiliate_id or ""))
-        if (
-            event.get("affiliate_conversion")
-            and affiliate
-            and affiliate.get("enabled")
-            and affiliate.get("postback_url")
-        ):
+        affiliate = snapshot.affiliate(lead.affiliate_id)
+        if event.affiliate_conversion and affiliate and affiliate.enabled and affiliate.postback_url:
             affiliate_values = values | {"delivery_id": delivery_id(log_id, AFFILIATE_DELIVERY)}
             deliveries[AFFILIATE_DELIVERY] = render_delivery(
                 affiliate_postback(affiliate), affiliate_values, kind="affiliate"
@@ -106,37 +108,23 @@ class TriggerService:
             "campaign_id": lead.campaign_id,
             "affiliate_id": lead.affiliate_id,
             "source": request.source.value,
-            "created_at": created_at,
+            "created_at": clock.iso(accepted_at),
             "status": "queued" if deliveries else "no_postbacks",
-            "conversion": bool(event.get("conversion")),
+            "conversion": event.conversion,
             "fields": fields,
             "revenue": request.revenue,
             "note": request.note,
             "actor": request.actor,
             "deliveries": deliveries,
-            "expires_at": int(now.timestamp()) + self.retention_days * 86400,
+            "expires_at": int(accepted_at) + self.retention_days * 86400,
         }
-        writes: list[Any] = [self.logs.entry_put(org_id, {k: v for k, v in entry.items() if v is not None})]
-        if not event.get("multi_trigger"):
-            writes.append(self.leads.fired_marker(org_id, lead.lead_id, request.event, log_id))
-
-        def with_counters() -> list[Any]:  # each attempt draws its counters' copy anew (store/reports.py)
-            return writes + self.reports.trigger_counters(
-                org_id, created_at, request.event, lead.campaign_id, bool(event.get("conversion")), request.revenue
-            )
-
-        try:
-            transact(self.leads.db, with_counters)
-        except Cancelled as exc:
-            if exc.first == 1:  # the once-per-lead marker: this event has fired for this lead
-                raise EventAlreadyFired(request.event, lead.lead_id) from exc
-            raise
-        except ConcurrentChange:
-            # Met other transactions every time: when they were triggers of this event for this lead,
-            # one of them has fired it, and that is the answer.
-            if not event.get("multi_trigger") and self.leads.has_fired(org_id, lead.lead_id, request.event):
-                raise EventAlreadyFired(request.event, lead.lead_id) from None
-            raise
+        self.store.accept_trigger(
+            org_id,
+            {k: v for k, v in entry.items() if v is not None},
+            once_per_lead=not event.multi_trigger,
+            conversion=event.conversion,
+            revenue=request.revenue,
+        )
         return TriggerAccepted(
             log_id=log_id,
             event=request.event,
@@ -146,8 +134,13 @@ class TriggerService:
         )
 
 
+def new_log_id(accepted_at: float) -> str:
+    """A log entry's id: the moment in milliseconds (hex, so ids sort by time), then randomness."""
+    return f"{int(accepted_at * 1000):011x}{secrets.token_hex(5)}"
+
+
 def _check_inbound_token(snapshot: ConfigSnapshot, token: str) -> None:
-    stored = str(snapshot.items.get(keys.INBOUND_TOKEN, {}).get("token", ""))
+    stored = snapshot.inbound_token()
     if not stored or not hmac.compare_digest(stored.encode(), token.encode()):
         raise InvalidToken()
 

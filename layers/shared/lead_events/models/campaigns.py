@@ -5,8 +5,8 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StrictBool, field_validator
 
-from lead_events.logic.macros import BUILTIN_MACROS
 from lead_events.models.common import Description, Identifier, Model
+from lead_events.models.macros import BUILTIN_MACROS
 
 MAX_LIST_EVENTS = 90  # one transaction checks each event exists (DynamoDB allows 100 items)
 MAX_CUSTOM_FIELDS = 50

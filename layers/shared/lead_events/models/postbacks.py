@@ -7,6 +7,7 @@ from pydantic import ConfigDict, Field, StrictBool, field_validator, model_valid
 
 from lead_events.models.common import Model, storable_json
 from lead_events.models.leads import ExternalId
+from lead_events.models.targets import PostbackTarget
 
 
 class Method(StrEnum):
@@ -118,6 +119,13 @@ class Postback(Model):
     consecutive_failures: int = Field(0, description="Deliveries in a row that failed for good.")
     disabled_reason: str | None = Field(None, description="Why it was disabled automatically; PATCH enabled=true.")
     disabled_at: str | None = None
+
+    @classmethod
+    def of(cls, target: PostbackTarget) -> Self:
+        """The API's view of a stored postback: whether it signs, never its secret."""
+        values = vars(target)
+        return cls(**{f: values[f] for f in cls.model_fields if f != "signed"}, signed=bool(target.signing_secret))
+
     created_at: str
     updated_at: str
 

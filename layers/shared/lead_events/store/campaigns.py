@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from lead_events.errors import Conflict, EventListNotFound, EventNotFound, NotFound
+from lead_events.errors import EventListNotFound, EventNotFound, NotFound
 from lead_events.store import keys
-from lead_events.store.config import ConditionFailed, ConfigSnapshot, ConfigTable
+from lead_events.store.config import ConditionFailed, ConfigTable
 from lead_events.store.dynamo import to_item
+from lead_events.store.snapshot import ConfigSnapshot
 
 
 class CampaignStore:
@@ -138,13 +139,3 @@ class CampaignStore:
             self._config.write(org_id, self._events_exist(org_id, [event])[0], put)
         except ConditionFailed as exc:
             raise EventNotFound(event) from exc
-
-
-def refuse_if_listed(snapshot: ConfigSnapshot, event: str) -> None:
-    """Deleting an event that lists still name is refused: it would silently narrow their campaigns."""
-    names = [item["name"] for item in snapshot.of_kind(keys.LIST_PREFIX) if event in item.get("events", [])]
-    if names:
-        raise Conflict(
-            f"Event '{event}' is in the event list(s) {', '.join(repr(n) for n in names)}; "
-            "remove it from them (PATCH /event-lists/{id}) before deleting it."
-        )

@@ -7,27 +7,15 @@ snapshot is still current.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lead_events.store import keys
 from lead_events.store.dynamo import Cancelled, decode_cursor, encode_cursor, from_item, to_item, transact
+from lead_events.store.snapshot import ConfigSnapshot
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-
-
-@dataclass
-class ConfigSnapshot:
-    """Every configuration item of one organization, by sort key."""
-
-    org_id: str
-    version: int
-    items: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def of_kind(self, prefix: str) -> list[dict[str, Any]]:
-        return [item for sk, item in sorted(self.items.items()) if sk.startswith(prefix)]
 
 
 class ConditionFailed(Exception):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from lead_events.clock import utc_now
 from lead_events.errors import EventAlreadyExists, EventNotFound
-from lead_events.logic.dates import utc_now
 from lead_events.models.events import Event, EventCreate, EventPage, EventUpdate
 from lead_events.names import NAME_PATTERN
 from lead_events.store import keys
-from lead_events.store.config import ConditionFailed, ConfigSnapshot, ConfigTable
+from lead_events.store.config import ConditionFailed, ConfigTable
 from lead_events.store.dynamo import from_item, to_item
+from lead_events.store.snapshot import ConfigSnapshot
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -94,8 +95,10 @@ class EventStore:
         added since would otherwise outlive its event, and come back with an event of the same name.
         """
         key = self._key(org_id, name)
-        prefix = keys.postback_sk(name, "")
-        postbacks = [to_item({"pk": keys.org_pk(org_id), "sk": sk}) for sk in snapshot.items if sk.startswith(prefix)]
+        postbacks = [
+            to_item({"pk": keys.org_pk(org_id), "sk": keys.postback_sk(name, str(pb.id))})
+            for pb in snapshot.postbacks_of(name)
+        ]
         try:
             self._config.write(
                 org_id,

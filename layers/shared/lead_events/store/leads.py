@@ -74,27 +74,3 @@ class LeadStore:
         """Whether the once-per-lead marker of `event` is there (strongly consistent)."""
         key = to_item({"pk": keys.lead_pk(org_id, lead_id), "sk": keys.fired_sk(event)})
         return "Item" in self.db.get_item(TableName=self.table, Key=key, ConsistentRead=True)
-
-    def get_with_meta(
-        self, org_id: str, config_table: str, *, lead_id: str | None = None, transaction_id: str | None = None
-    ) -> tuple[Lead | None, dict[str, Any]]:
-        """The lead (None if unknown) and the organization's item, in one BatchGetItem round trip."""
-        lead_key = self.lead_key(org_id, lead_id) if lead_id else self.txn_key(org_id, transaction_id or "")
-        meta_key = to_item({"pk": keys.org_pk(org_id), "sk": keys.ORG_META})
-        request: dict[str, Any] = {
-            self.table: {"Keys": [lead_key], "ConsistentRead": True},
-            config_table: {"Keys": [meta_key], "ConsistentRead": True},
-        }
-        found: dict[str, list[dict[str, Any]]] = {self.table: [], config_table: []}
-        for _ in range(5):
-            answer = self.db.batch_get_item(RequestItems=request)
-            for table, items in answer.get("Responses", {}).items():
-                found[table] += [from_item(item) for item in items]
-            request = answer.get("UnprocessedKeys") or {}
-            if not request:
-                break
-        else:
-            raise RuntimeError("DynamoDB left keys unprocessed five times")
-        lead = lead_from_item(found[self.table][0]) if found[self.table] else None
-        meta = found[config_table][0] if found[config_table] else {}
-        return lead, meta

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from lead_events.clock import utc_now
 from lead_events.errors import Conflict
-from lead_events.logic.dates import utc_now
 from lead_events.store import keys
 from lead_events.store.config import ConfigTable
 from lead_events.store.dynamo import Cancelled, from_item, is_condition_failure, to_item, transact

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from lead_events.errors import EventNotFound, PostbackNotFound
+from lead_events.models.targets import PostbackTarget
 from lead_events.names import NAME_PATTERN
 from lead_events.store import keys
 from lead_events.store.config import ConditionFailed, ConfigTable
@@ -18,24 +19,13 @@ from lead_events.store.dynamo import (
 )
 
 if TYPE_CHECKING:
-    from lead_events.models.postbacks import Postback, PostbackPage
+    from lead_events.models.postbacks import PostbackPage
 
 MAX_POSTBACKS_PER_EVENT = 20
 
 
-def postback_from_item(values: dict[str, Any]) -> Postback:
-    # The API model is imported here: the dispatcher uses this store but never pydantic.
-    from lead_events.models.postbacks import Postback
-
-    values = {
-        **values,
-        "body": plain_json(values.get("body")),
-        "consecutive_failures": int(values.get("consecutive_failures") or 0),
-    }
-    return Postback(
-        **{field: values.get(field) for field in Postback.model_fields if field != "signed"},
-        signed=bool(values.get("signing_secret")),
-    )
+def target_from_item(values: dict[str, Any]) -> PostbackTarget:
+    return PostbackTarget.of(values | {"body": plain_json(values.get("body"))})
 
 
 class PostbackStore:
@@ -80,7 +70,7 @@ class PostbackStore:
                 raise EventNotFound(values["event"]) from exc
             raise PostbackNotFound(values["event"], values["id"]) from exc
 
-    def change(self, org_id: str, current: dict[str, Any], changes: dict[str, Any]) -> bool:
+    def change(self, org_id: str, current: PostbackTarget, changes: dict[str, Any]) -> bool:
         """Set the `changes` (None: remove the field) of the stored postback `current` was read as.
 
         Only while its event exists and the postback is still as read (`updated_at`): a change is
@@ -88,7 +78,7 @@ class PostbackStore:
         change stay as they are, so the dispatcher's own writes in between (`consecutive_failures`,
         an automatic disabling) are never undone. False if the postback changed since it was read.
         """
-        event, postback_id = current["event"], current["id"]
+        event, postback_id = str(current.event), str(current.id)
         names: dict[str, str] = {"#seen": "updated_at"}
         values: dict[str, Any] = {}
         sets, removes = [], []
@@ -100,7 +90,7 @@ class PostbackStore:
                 values[f":v{i}"] = value
                 sets.append(f"#f{i} = :v{i}")
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        seen = current.get("updated_at")
+        seen = current.updated_at
         if seen is None:
             condition = "attribute_exists(pk) AND attribute_not_exists(#seen)"
         else:
@@ -121,7 +111,7 @@ class PostbackStore:
             return False
         return True
 
-    def get_raw(self, org_id: str, event: str, postback_id: str) -> dict[str, Any]:
+    def get(self, org_id: str, event: str, postback_id: str) -> PostbackTarget:
         """The stored postback, secret included (for rendering and signing, never for answers)."""
         if not NAME_PATTERN.fullmatch(event) or len(postback_id) > 64:
             raise PostbackNotFound(event, postback_id)
@@ -130,13 +120,14 @@ class PostbackStore:
         )
         if "Item" not in answer:
             raise PostbackNotFound(event, postback_id)
-        return from_item(answer["Item"])
+        return target_from_item(from_item(answer["Item"]))
 
     def list(self, org_id: str, event: str, limit: int, cursor: str | None) -> PostbackPage:
-        from lead_events.models.postbacks import PostbackPage
+        # The API models are imported here: the dispatcher uses this store but never pydantic.
+        from lead_events.models.postbacks import Postback, PostbackPage
 
         items, next_cursor = self._config.page(org_id, keys.postback_sk(event, ""), limit, cursor)
-        return PostbackPage(items=[postback_from_item(item) for item in items], next_cursor=next_cursor)
+        return PostbackPage(items=[Postback.of(target_from_item(item)) for item in items], next_cursor=next_cursor)
 
     def delete(self, org_id: str, event: str, postback_id: str) -> None:
         if not NAME_PATTERN.fullmatch(event) or len(postback_id) > 64:

@@ -108,13 +108,11 @@ def delivery_queue() -> DeliveryQueue:
 def trigger_service() -> TriggerService:
     from lead_events.logic.config_cache import ConfigCache
     from lead_events.logic.triggers import TriggerService
+    from lead_events.store.triggers import TriggerStore
 
     return TriggerService(
-        leads=lead_store(),
-        logs=log_store(),
-        config=config_table(),
-        cache=ConfigCache(config_table(), settings().config_cache_seconds),
-        reports=report_store(),
+        store=TriggerStore(lead_store(), log_store(), report_store(), settings().config_table),
+        config=ConfigCache(config_table(), settings().config_cache_seconds),
         retention_days=settings().log_retention_days,
     )
 
