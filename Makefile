@@ -38,10 +38,11 @@ local: $(VENV)/.installed ## Start the whole system locally (embedded AWS + HTTP
 test: install lint typecheck ## Install what is needed, lint, type-check and run every test
 	$(PY) -m pytest
 
-lint: $(VENV)/.installed ## ruff (lint + format check) and cfn-lint with the serverless rules
+lint: $(VENV)/.installed ## ruff (lint + format check), cfn-lint with the serverless rules, the import layering
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
+	PYTHONPATH=layers/shared:functions $(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.installed ## Format the code and fix what ruff can
 	$(VENV)/bin/ruff check --fix .

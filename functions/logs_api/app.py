@@ -10,20 +10,17 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_events.api.context import BEARER_SECURITY, Cursor, Limit, org_id
 from lead_events.api.errors import error_responses
-from lead_events.api.resolver import configure_resolver, guard_request
+from lead_events.api.resolver import configure_resolver, http_handler
 from lead_events.config import settings
 from lead_events.logic import listing
 from lead_events.logic.logs import get_log, redeliver
 from lead_events.logic.reports import conversion_report
 from lead_events.models.listing import ConversionReport, GroupBy, LogFilters, LogPage, LogStatus
 from lead_events.models.logs import LogEntry, Redelivery
-from lead_events.observability import logger, metrics, traced
-from lead_events.store.factory import log_listing, log_store, report_store
+from lead_events.wiring import log_listing, log_store, report_store
 
 app = APIGatewayHttpResolver(enable_validation=True)
 configure_resolver(app)
@@ -102,12 +99,7 @@ def redeliver_failed(log_id: LogId) -> Response[Redelivery]:
     return Response(202, content_types.APPLICATION_JSON, redeliver(log_store(), org_id(app), log_id))
 
 
-@traced
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@metrics.log_metrics
-@guard_request
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)
 
 
 coldstart.end()

@@ -10,13 +10,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lead_events.api.body import request_text
 from lead_events.api.context import BEARER_SECURITY, api_key_id, org_id
 from lead_events.api.errors import error_responses
-from lead_events.api.resolver import configure_resolver, guard_request
+from lead_events.api.resolver import configure_resolver, http_handler
 from lead_events.logic.inbound import inbound_request, parse_body
 from lead_events.logic.leads import lead_with_timeline, register_lead
 from lead_events.logic.logs import get_log
@@ -24,8 +22,7 @@ from lead_events.logic.triggers import TriggerRequest, token_org
 from lead_events.models.leads import Lead, LeadCreate, LeadWithTimeline
 from lead_events.models.logs import LogEntry
 from lead_events.models.triggers import ApiTrigger, ManualTrigger, Source, TriggerAccepted
-from lead_events.observability import logger, metrics, traced
-from lead_events.store.factory import lead_store, log_store, report_store, trigger_service
+from lead_events.wiring import lead_store, log_store, report_store, trigger_service
 
 app = APIGatewayHttpResolver(enable_validation=True)
 configure_resolver(app)
@@ -56,30 +53,14 @@ def get_lead(lead_id: LeadId) -> LeadWithTimeline:
     "/leads/<lead_id>/events", tags=["Triggers"], security=BEARER_SECURITY, responses=error_responses(success=202)
 )
 def trigger_manually(lead_id: LeadId, trigger: Annotated[ManualTrigger, Body()]) -> Response[LogEntry]:
-    request = TriggerRequest(
-        event=trigger.event,
-        source=Source.MANUAL,
-        lead_id=lead_id,
-        fields=trigger.fields,
-        revenue=trigger.revenue,
-        note=trigger.note,
-        actor=api_key_id(app),
-    )
+    request = TriggerRequest.of(trigger, Source.MANUAL, api_key_id(app), lead_id)
     accepted = trigger_service().trigger(org_id(app), request)
     return Response(202, content_types.APPLICATION_JSON, get_log(log_store(), org_id(app), accepted.log_id))
 
 
 @app.post("/triggers", tags=["Triggers"], security=BEARER_SECURITY, responses=error_responses(success=202))
 def trigger_by_api(trigger: Annotated[ApiTrigger, Body()]) -> Response[TriggerAccepted]:
-    request = TriggerRequest(
-        event=trigger.event,
-        source=Source.API,
-        lead_id=trigger.lead_id,
-        transaction_id=trigger.transaction_id,
-        fields=trigger.fields,
-        revenue=trigger.revenue,
-        actor=api_key_id(app),
-    )
+    request = TriggerRequest.of(trigger, Source.API, api_key_id(app))
     return Response(202, content_types.APPLICATION_JSON, trigger_service().trigger(org_id(app), request))
 
 
@@ -98,12 +79,7 @@ def inbound_post(token: Token) -> TriggerAccepted:
     return trigger_service().trigger(token_org(token), inbound_request(params), inbound_token=token)
 
 
-@traced
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@metrics.log_metrics
-@guard_request
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)
 
 
 coldstart.end()
