@@ -67,7 +67,6 @@ def _run(report: Report, receiver: Receiver) -> None:
             lead_store,
             org_store,
             postback_store,
-            report_store,
             trigger_service,
         )
         from tests.conftest import lambda_context
@@ -76,7 +75,7 @@ def _run(report: Report, receiver: Receiver) -> None:
         event_store().create(org, EventCreate(name="sale", multi_trigger=True))
         for n in range(10):
             create_postback(postback_store(), org, "sale", PostbackCreate(url=f"{receiver.url}/{n}"), set())
-        lead = register_lead(lead_store(), report_store(), org, LeadCreate(campaign_id="c1"))
+        lead = register_lead(lead_store(), org, LeadCreate(campaign_id="c1"))
 
         def batch() -> list[dict[str, Any]]:
             accepted = trigger_service().trigger(

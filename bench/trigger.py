@@ -37,7 +37,7 @@ def run(report: Report) -> None:
         from lead_events.models.events import EventCreate
         from lead_events.models.leads import LeadCreate
         from lead_events.models.postbacks import PostbackCreate
-        from lead_events.wiring import event_store, lead_store, org_store, postback_store, report_store
+        from lead_events.wiring import event_store, lead_store, org_store, postback_store
         from tests.conftest import lambda_context
 
         org = create_organization(org_store(), "bench", "http://127.0.0.1").org_id
@@ -53,7 +53,7 @@ def run(report: Report) -> None:
                     PostbackCreate(url=f"https://receiver.example/{n}?t={{transaction_id}}"),
                     set(),
                 )
-            lead = register_lead(lead_store(), report_store(), org, LeadCreate(campaign_id="c1"))
+            lead = register_lead(lead_store(), org, LeadCreate(campaign_id="c1"))
             counter = CallCounter(aws.dynamodb(), aws.sqs())
             body = {"event": name, "transaction_id": lead.transaction_id}
             assert lambda_handler(_event(body, org), lambda_context())["statusCode"] == 202  # warms the cache
@@ -75,7 +75,7 @@ def run(report: Report) -> None:
             )
 
         count = 50 if QUICK else 200
-        lead = register_lead(lead_store(), report_store(), org, LeadCreate(campaign_id="c1"))
+        lead = register_lead(lead_store(), org, LeadCreate(campaign_id="c1"))
         events = [_event({"event": "sale_1", "transaction_id": lead.transaction_id}, org) for _ in range(count)]
         started = time.perf_counter()
         for event in events:

@@ -22,7 +22,7 @@ from lead_events.logic.triggers import TriggerRequest, token_org
 from lead_events.models.leads import Lead, LeadCreate, LeadWithTimeline
 from lead_events.models.logs import LogEntry
 from lead_events.models.triggers import ApiTrigger, ManualTrigger, Source, TriggerAccepted
-from lead_events.wiring import lead_store, log_store, report_store, trigger_service
+from lead_events.wiring import lead_store, log_store, trigger_service
 
 app = APIGatewayHttpResolver(enable_validation=True)
 configure_resolver(app)
@@ -35,7 +35,7 @@ PUBLIC: list[dict[str, list[str]]] = [{}]  # the inbound URL carries its own sec
 
 @app.post("/leads", tags=["Leads"], security=BEARER_SECURITY, responses=error_responses(success=201))
 def create_lead(lead: Annotated[LeadCreate, Body()]) -> Response[Lead]:
-    return Response(201, content_types.APPLICATION_JSON, register_lead(lead_store(), report_store(), org_id(app), lead))
+    return Response(201, content_types.APPLICATION_JSON, register_lead(lead_store(), org_id(app), lead))
 
 
 @app.get("/leads", tags=["Leads"], security=BEARER_SECURITY, responses=error_responses())

@@ -66,7 +66,7 @@ def org_store() -> OrgStore:
 def lead_store() -> LeadStore:
     from lead_events.store.leads import LeadStore
 
-    return LeadStore(aws.dynamodb(), settings().leads_table)
+    return LeadStore(aws.dynamodb(), settings().leads_table, report_store())
 
 
 @cache

@@ -8,16 +8,15 @@ from lead_events.clock import utc_now
 from lead_events.models.leads import Lead, LeadCreate, LeadWithTimeline, TimelineEntry
 from lead_events.store.leads import LeadStore
 from lead_events.store.logs import LogStore
-from lead_events.store.reports import ReportStore
 
 
-def register_lead(store: LeadStore, reports: ReportStore, org_id: str, data: LeadCreate) -> Lead:
+def register_lead(store: LeadStore, org_id: str, data: LeadCreate) -> Lead:
     """Store a new lead; ids are generated when absent and both must be unused in the organization."""
     values = data.model_dump()
     values["lead_id"] = data.lead_id or f"lead_{secrets.token_hex(8)}"
     values["transaction_id"] = data.transaction_id or f"txn_{secrets.token_hex(10)}"
     lead = Lead(**values, created_at=utc_now())
-    store.create(org_id, lead, lambda: reports.lead_counters(org_id, lead.created_at, lead.campaign_id))
+    store.create(org_id, lead)
     return lead
 
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
 
 from lead_events.logic.dates import date_range, days
 from lead_events.models.listing import ConversionReport, GroupBy, ReportFigures, ReportRow
-from lead_events.store.reports import ReportStore
+from lead_events.store.reports import Counter, ReportStore
 
 DEFAULT_DAYS = 30
 
 
-def _figures(counters: list[dict[str, Any]], with_leads: bool) -> ReportFigures:
-    events = sum(int(c.get("events", 0)) for c in counters)
-    conversions = sum(int(c.get("conversions", 0)) for c in counters)
-    revenue = sum((Decimal(c.get("revenue", 0)) for c in counters), Decimal(0))
-    leads = sum(int(c.get("leads", 0)) for c in counters) if with_leads else None
+def _figures(counters: list[Counter], with_leads: bool) -> ReportFigures:
+    events = sum(c.events for c in counters)
+    conversions = sum(c.conversions for c in counters)
+    revenue = sum((c.revenue for c in counters), Decimal(0))
+    leads = sum(c.leads for c in counters) if with_leads else None
     rate = (Decimal(conversions) / Decimal(leads)).quantize(Decimal("0.0001")) if leads else None
     return ReportFigures(events=events, conversions=conversions, revenue=revenue, leads=leads, conversion_rate=rate)
 
@@ -28,24 +27,23 @@ def conversion_report(
     lower, upper = date_range(start, end, DEFAULT_DAYS)
     first, last = lower.date().isoformat(), upper.date().isoformat()
     with_leads = group_by is not GroupBy.EVENT
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[str, list[Counter]] = defaultdict(list)
     if campaign_id is not None:
-        counters = store.counters(org_id, f"CAMPAIGN#{campaign_id}", first, last)
-        totals = [c for c in counters if "#" not in c["sk"]]
+        counters = store.campaign_counters(org_id, campaign_id, first, last)
+        totals = [c for c in counters if c.key is None]
         if group_by is GroupBy.DAY:
             for c in totals:
-                groups[c["sk"]].append(c)
+                groups[c.day].append(c)
         elif group_by is GroupBy.EVENT:
             for c in counters:
-                if "#" in c["sk"]:
-                    groups[c["sk"].split("#", 1)[1]].append(c)
+                if c.key is not None:
+                    groups[c.key].append(c)
         else:
             groups[campaign_id] = totals
     else:
-        dimension = {GroupBy.DAY: "ALL", GroupBy.EVENT: "EVENT", GroupBy.CAMPAIGN: "CAMPAIGN"}[group_by]
-        counters = store.counters(org_id, dimension, first, last)
+        counters = store.org_counters(org_id, group_by.value, first, last)
         for c in counters:
-            groups[c["sk"].split("#", 1)[1] if "#" in c["sk"] else c["sk"]].append(c)
+            groups[c.key or c.day].append(c)
         totals = counters
     # By day: every day of the range, zeros included.
     keys_in_order = days(lower, upper) if group_by is GroupBy.DAY else sorted(groups)

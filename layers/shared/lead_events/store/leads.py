@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lead_events.errors import LeadAlreadyExists, LeadNotFound
 from lead_events.models.leads import ID_PATTERN, Lead
 from lead_events.store import keys
 from lead_events.store.dynamo import Cancelled, from_item, to_item, transact
+from lead_events.store.reports import ReportStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -20,9 +20,10 @@ def lead_from_item(values: dict[str, Any]) -> Lead:
 
 
 class LeadStore:
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str, reports: ReportStore) -> None:
         self.db = client
         self.table = table
+        self._reports = reports
 
     def lead_key(self, org_id: str, lead_id: str) -> dict[str, Any]:
         return to_item({"pk": keys.lead_pk(org_id, lead_id), "sk": keys.LEAD})
@@ -30,11 +31,9 @@ class LeadStore:
     def txn_key(self, org_id: str, transaction_id: str) -> dict[str, Any]:
         return to_item({"pk": keys.txn_pk(org_id, transaction_id), "sk": keys.TXN})
 
-    def create(self, org_id: str, lead: Lead, counters: Callable[[], list[Any]] = list) -> None:
-        """Write the lead and its transaction-id alias (a full copy, so either id is one GetItem).
-
-        `counters` gives the report counters' items to add in the same transaction (anew for each attempt).
-        """
+    def create(self, org_id: str, lead: Lead) -> None:
+        """Write the lead and its transaction-id alias (a full copy, so either id is one GetItem), and
+        count it in the reports, all or nothing."""
         values = lead.model_dump(exclude_none=True)
         items = [
             {"pk": keys.lead_pk(org_id, lead.lead_id), "sk": keys.LEAD, **values},
@@ -45,7 +44,8 @@ class LeadStore:
             for item in items
         ]
         try:
-            transact(self.db, lambda: puts + counters())
+            # each attempt draws its counters' copy anew (store/reports.py)
+            transact(self.db, lambda: puts + self._reports.lead_counters(org_id, lead.created_at, lead.campaign_id))
         except Cancelled as exc:
             if exc.first == 0:
                 raise LeadAlreadyExists(f"A lead with lead_id '{lead.lead_id}' already exists.") from exc

@@ -17,8 +17,9 @@ the copies up.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from lead_events.store import keys
 from lead_events.store.dynamo import from_item, to_item
@@ -28,6 +29,18 @@ if TYPE_CHECKING:
 
 SHARDS = 32
 GROUPS = 8
+
+
+@dataclass(frozen=True)
+class Counter:
+    """One copy of one report counter: a day's figures, of the whole dimension or of one `key` of it."""
+
+    day: str
+    key: str | None  # the event or campaign it counts (None: the day's total)
+    events: int
+    conversions: int
+    revenue: Decimal
+    leads: int
 
 
 class ReportStore:
@@ -71,19 +84,28 @@ class ReportStore:
             self._add(shard, org_id, f"CAMPAIGN#{campaign_id}", year, day, {"leads": 1}),
         ]
 
-    def counters(self, org_id: str, dimension: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
-        """Every copy of every counter of `dimension` whose day is in [first_day, last_day].
+    def org_counters(
+        self, org_id: str, by: Literal["day", "event", "campaign"], first_day: str, last_day: str
+    ) -> list[Counter]:
+        """Every copy of the organization's counters in [first_day, last_day]: the day's totals (`key` None),
+        by event or by campaign."""
+        dimension = {"day": "ALL", "event": "EVENT", "campaign": "CAMPAIGN"}[by]
+        return self._counters(org_id, dimension, first_day, last_day)
 
-        Each has its counter's sort key as `sk` (the day, `<day>#<event>` or `<day>#<campaign>`).
-        """
-        found: list[dict[str, Any]] = []
+    def campaign_counters(self, org_id: str, campaign_id: str, first_day: str, last_day: str) -> list[Counter]:
+        """Every copy of the campaign's counters in [first_day, last_day]: its day's totals (`key` None)
+        and by event."""
+        return self._counters(org_id, f"CAMPAIGN#{campaign_id}", first_day, last_day)
+
+    def _counters(self, org_id: str, dimension: str, first_day: str, last_day: str) -> list[Counter]:
+        found: list[Counter] = []
         for year in range(int(first_day[:4]), int(last_day[:4]) + 1):
             for group in (None, *range(GROUPS)):
                 found += self._query(keys.report_pk(org_id, dimension, str(year), group), first_day, last_day)
         return found
 
-    def _query(self, pk: str, first_day: str, last_day: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
+    def _query(self, pk: str, first_day: str, last_day: str) -> list[Counter]:
+        found: list[Counter] = []
         query: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
@@ -93,7 +115,17 @@ class ReportStore:
             answer = self.db.query(**query)
             for raw in answer.get("Items", []):
                 item = from_item(raw)
-                found.append(item | {"sk": item.get("counter", item["sk"])})
+                day, _, key = str(item.get("counter", item["sk"])).partition("#")
+                found.append(
+                    Counter(
+                        day=day,
+                        key=key or None,
+                        events=int(item.get("events", 0)),
+                        conversions=int(item.get("conversions", 0)),
+                        revenue=Decimal(item.get("revenue", 0)),
+                        leads=int(item.get("leads", 0)),
+                    )
+                )
             if "LastEvaluatedKey" not in answer:
                 return found
             query["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
