@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lead_events import clock
 from lead_events.errors import EventNotFound, InvalidToken, LeadNotFound
@@ -29,7 +29,9 @@ from lead_events.logic.deliveries import (
 )
 from lead_events.models.triggers import ApiTrigger, FieldValue, ManualTrigger, Source, TriggerAccepted
 from lead_events.store.snapshot import ConfigSnapshot
-from lead_events.store.triggers import TriggerStore
+
+if TYPE_CHECKING:
+    from lead_events.models.leads import Lead
 
 
 @dataclass
@@ -55,13 +57,27 @@ class TriggerRequest:
         )
 
 
+class TriggerStorage(Protocol):
+    """What the trigger needs of the store (store/triggers.py)."""
+
+    def lead_and_config_version(
+        self, org_id: str, *, lead_id: str | None = None, transaction_id: str | None = None
+    ) -> tuple[Lead | None, int | None]: ...
+
+    def accept_trigger(
+        self, org_id: str, entry: dict[str, Any], *, once_per_lead: bool, conversion: bool, revenue: Decimal | None
+    ) -> None: ...
+
+
 class ConfigSource(Protocol):
+    """The organization's configuration at its current version (logic/config_cache.py)."""
+
     def get(self, org_id: str, current_version: int | None) -> ConfigSnapshot: ...
 
 
 @dataclass
 class TriggerService:
-    store: TriggerStore
+    store: TriggerStorage
     config: ConfigSource
     retention_days: int
 
