@@ -1,6 +1,6 @@
 """Log listings as the table grows: one page of GET /logs and GET /events/{name}/logs for a date range.
 
-Budget (architecture.md, issue 7): flat — at 100k entries a page takes at most 1.5x its time at 1k,
+Budget: flat — at 100k entries a page takes at most 1.5x its time at 1k,
 and reads the items it returns and no more than one share of the page per key value of the index
 ahead (an index key is spread over keys.LISTING_SHARDS key values, merged by time: docs/capacity.md),
 whatever the table's size (each size has a table of its own, so which key values the newest entries

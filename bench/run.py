@@ -1,4 +1,4 @@
-"""`make bench`: the budgets of architecture.md, measured against baselines in the same run.
+"""`make bench`: the project's speed, memory and cost budgets, measured against baselines in the same run.
 
 Prints a table and writes bench/results.md. Medians over repeated runs; ratios against a baseline
 measured in the same run, since absolute times on shared machines drift.

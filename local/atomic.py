@@ -12,7 +12,7 @@ which is enough to roll back since requests are serialized anyway. (moto's copie
 streams too: a cancelled transaction also takes back the stream records of the writes it undoes.)
 
 And moto writes every response through a generic serializer that walks the operation's output
-shape member by member: ~40 ms for an item with a few nested maps. The item operations' results
+shape member by member: slow, even for an item with a few nested maps. The item operations' results
 are already in DynamoDB's wire format, so `fast_item_responses` writes them with `json.dumps`
 (and leaves every other answer, and anything json cannot write, to moto's serializer). Before
 that, moto turns an item into wire format by deep-copying each nested value once for every level

@@ -1,9 +1,9 @@
 """An index for moto's DynamoDB Query, so a page costs what it costs on DynamoDB, not a table scan.
 
 moto (5.2) answers every Query by walking *all* items of the table, then sorting the matches and
-paging them: one page of a 100k-item table costs ~100x a page of a 1k-item one, although a real
-Query reads only its page. That hides what the log listings were designed for (architecture.md:
-"flat as the table grows"), and slows the local stack down as its tables grow.
+paging them: one page of a 100k-item table costs about a hundred times a page of a 1k-item one, although a real
+Query reads only its page. That hides what the log listings were designed for (a page costs the
+same however large the table grows), and slows the local stack down as its tables grow.
 
 `index_moto_queries()` (idempotent) keeps, for every table and every key schema (the table's own
 and each index with one HASH and one RANGE key), a sorted list of keys per partition: the hash key

@@ -1,7 +1,7 @@
 """Lambda authorizer of the HTTP API: resolves `Authorization: Bearer <key>` to an organization.
 
 The event and the answer are the HTTP API's "simple response" format (payload 2.0), read and written
-as plain dicts: Powertools' data classes would add ~60 ms to every cold start of the function that
+as plain dicts: Powertools' data classes would add their import to every cold start of the function that
 stands in front of every management request.
 """
 

@@ -1,4 +1,4 @@
-"""The local stack over real HTTP, as a client following product.md uses it."""
+"""The local stack over real HTTP, as a client following the API guide uses it."""
 
 from __future__ import annotations
 

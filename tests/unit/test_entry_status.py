@@ -1,4 +1,4 @@
-"""A log entry's status follows its deliveries (product.md §7)."""
+"""A log entry's status follows its deliveries."""
 
 import pytest
 

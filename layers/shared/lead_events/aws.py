@@ -1,7 +1,7 @@
 """AWS clients, created on first use and reused for the life of the container.
 
 botocore directly, not boto3: `import boto3` also imports s3transfer (and multiprocessing through it),
-about 160 ms of every cold start for nothing the functions use. The clients are the same objects
+a good part of every cold start, for nothing the functions use. The clients are the same objects
 boto3 would return; AWS_ENDPOINT_URL, the region and credentials come from the environment as usual.
 """
 
@@ -46,10 +46,10 @@ VERSION_FILE = "botocore-version"  # in TRIMMED_DATA: the botocore version the c
 class _ProjectLoader(Loader):
     """botocore's data loader, knowing that only SERVICES are asked for.
 
-    Before loading a model, botocore lists every service it has data for (~900 directory reads and
-    ~2,700 file checks, ~30 ms of each cold start) to say "unknown service" for a typo; here only
+    Before loading a model, botocore lists every service it has data for (hundreds of directory reads and
+    thousands of file checks in each cold start) to say "unknown service" for a typo; here only
     SERVICES are looked for. And the trimmed copy of the endpoints and models is found before
-    botocore's own (~50 ms less parsing), when it was made from the installed botocore version;
+    botocore's own (much less to parse), when it was made from the installed botocore version;
     it counts as botocore's own data, as the full files would.
     """
 
@@ -87,9 +87,9 @@ def _concerns_services(event_name: str) -> bool:
 class _ProjectSession(Session):
     """botocore's session, registering only the built-in handlers that concern SERVICES.
 
-    A session registers ~130 built-in handlers, most of them for S3, EC2, RDS and the like; each
-    registration resolves the event's aliases and inspects the handler's signature (~20 ms of every
-    cold start). The ones left out could never be called by these clients.
+    A session registers over a hundred built-in handlers, most of them for S3, EC2, RDS and the like; each
+    registration resolves the event's aliases and inspects the handler's signature, in every
+    cold start. The ones left out could never be called by these clients.
     """
 
     def _register_builtin_handlers(self, events: BaseEventHooks) -> None:

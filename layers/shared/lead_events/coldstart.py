@@ -6,8 +6,8 @@
     ... the handler's imports and set-up ...
     coldstart.end()
 
-- No garbage collection while the modules load (~35 ms of ~500): what they make lives as long as the
-  container, so at the end it is frozen out of later collections.
+- No garbage collection while the modules load (it would walk objects that all stay): what they make
+  lives as long as the container, so at the end it is frozen out of later collections.
 - Some packages' `__init__` imports every module of the package to re-export its names. Powertools'
   `event_handler` loads the AppSync, Bedrock and VPC Lattice resolvers (and asyncio through them),
   and `utilities.data_classes` some forty event classes, for the HTTP resolver's six. Those two are

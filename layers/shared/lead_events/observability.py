@@ -1,7 +1,7 @@
 """The one place that owns logging, metrics and tracing; settings come from POWERTOOLS_* variables.
 
 Tracing is opt-in (`EnableTracing` in the template sets LEAD_EVENTS_TRACING=true): Powertools' Tracer
-imports the X-Ray SDK, about 250 ms of every cold start even when tracing is disabled, so when it is
+imports the X-Ray SDK, a large part of every cold start even when tracing is disabled, so when it is
 off `traced` returns the handler untouched and the SDK is never imported.
 """
 

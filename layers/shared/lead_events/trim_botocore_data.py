@@ -1,7 +1,7 @@
 """Write the trimmed copy of botocore's data that the clients load: `make botocore-data`.
 
 Creating a client parses botocore's `endpoints.json` (1.2 MB, every service of every partition) and
-the service's model (for DynamoDB 0.5 MB, mostly documentation): ~50 ms of each cold start. The copy
+the service's model (for DynamoDB 0.5 MB, mostly documentation) in each cold start. The copy
 in `botocore_data/` keeps, of the same botocore version, every partition with only the services the
 functions use, and each model with the OPERATIONS they call, the shapes those use, and no
 documentation. Nothing else changes, so the clients resolve and serialize exactly as with the full

@@ -14,7 +14,7 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Items per page (1 to 200
 Cursor = Annotated[str | None, Query(max_length=2048, description="The `next_cursor` of the previous page.")]
 
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
-# A plain mapping, not Powertools' SecurityScheme models: those load in ~130 ms, and only the OpenAPI
+# A plain mapping, not Powertools' SecurityScheme models: those take long to import, and only the OpenAPI
 # document needs them (it validates this mapping into them when it is built).
 SECURITY_SCHEMES: dict[str, Any] = {
     "apiKey": {

@@ -1,4 +1,4 @@
-"""Event lists, their assignment to campaigns, and per-campaign custom fields (product.md §2)."""
+"""Event lists, their assignment to campaigns, and per-campaign custom fields."""
 
 from enum import StrEnum
 from typing import Annotated

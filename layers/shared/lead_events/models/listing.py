@@ -1,4 +1,4 @@
-"""Log listings and conversion reports (product.md §3)."""
+"""Log listings and conversion reports."""
 
 from dataclasses import dataclass
 from decimal import Decimal

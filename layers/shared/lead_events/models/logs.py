@@ -1,4 +1,4 @@
-"""Event log entries as the API shows them (product.md §7)."""
+"""Event log entries as the API shows them."""
 
 from decimal import Decimal
 from typing import Any
