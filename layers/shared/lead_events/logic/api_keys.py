@@ -5,7 +5,7 @@ from __future__ import annotations
 from lead_events.clock import utc_now
 from lead_events.errors import ConcurrentChange, Conflict, NotFound
 from lead_events.logic.credentials import mint_api_key
-from lead_events.models.orgs import ApiKey, ApiKeyCreated, ApiKeyList
+from lead_events.models.orgs import ApiKeyCreated, ApiKeyList
 from lead_events.store.orgs import OrgStore
 
 # Key ids are random: one already in use is minted again. Revoking decides again when keys changed meanwhile.
@@ -22,9 +22,7 @@ def create_api_key(store: OrgStore, org_id: str, name: str) -> ApiKeyCreated:
 
 
 def list_api_keys(store: OrgStore, org_id: str) -> ApiKeyList:
-    return ApiKeyList(
-        items=[ApiKey(**{f: item.get(f) for f in ApiKey.model_fields}) for item in store.api_keys(org_id)]
-    )
+    return ApiKeyList(items=store.api_keys(org_id))
 
 
 def revoke_api_key(store: OrgStore, org_id: str, key_id: str) -> None:
@@ -34,7 +32,7 @@ def revoke_api_key(store: OrgStore, org_id: str, key_id: str) -> None:
     the decision is taken again on what they are now.
     """
     for _ in range(ATTEMPTS):
-        active = [item["key_id"] for item in store.api_keys(org_id) if not item.get("revoked_at")]
+        active = [key.key_id for key in store.api_keys(org_id) if not key.revoked_at]
         if key_id not in active:
             raise NotFound(f"No active API key with id '{key_id[:64]}' exists in this organization.")
         if active == [key_id]:

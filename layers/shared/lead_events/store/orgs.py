@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -14,7 +14,7 @@ from lead_events.store.config import ConfigTable
 from lead_events.store.dynamo import Cancelled, from_item, is_condition_failure, to_item, transact
 
 if TYPE_CHECKING:
-    from lead_events.models.orgs import Organization
+    from lead_events.models.orgs import ApiKey, Organization
 
 
 @dataclass(frozen=True)
@@ -129,15 +129,18 @@ class OrgStore:
             raise
         return True
 
-    def api_keys(self, org_id: str) -> list[dict[str, Any]]:
-        """Every key of the organization (hashes included: never answer them)."""
+    def api_keys(self, org_id: str) -> list[ApiKey]:
+        """Every key of the organization, revoked ones included (never their hashes)."""
+        from lead_events.models.orgs import ApiKey
+
         answer = self._db.query(
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues=to_item({":pk": keys.org_pk(org_id), ":prefix": keys.API_KEY_PREFIX}),
             ConsistentRead=True,
         )
-        return [from_item(item) for item in answer.get("Items", [])]
+        found = [from_item(item) for item in answer.get("Items", [])]
+        return [ApiKey(**{f: item.get(f) for f in ApiKey.model_fields}) for item in found]
 
     def revoke_api_key(self, org_id: str, key_id: str, revoked_at: str, *, while_active: str) -> bool:
         """Mark the key revoked, only while it and the key `while_active` are both active; False otherwise.
