@@ -1,8 +1,8 @@
 """An index for moto's DynamoDB Query, so a page costs what it costs on DynamoDB, not a table scan.
 
 moto (5.2) answers every Query by walking *all* items of the table, then sorting the matches and
-paging them: one page of a 100k-item table costs about a hundred times a page of a 1k-item one, although a real
-Query reads only its page. That hides what the log listings were designed for (a page costs the
+paging them: one page of a 100k-item table costs about a hundred times a page of a 1k-item one,
+although a real Query reads only its page. That hides what the log listings were designed for (a page costs the
 same however large the table grows), and slows the local stack down as its tables grow.
 
 `index_moto_queries()` (idempotent) keeps, for every table and every key schema (the table's own
@@ -23,6 +23,9 @@ the Limit-th match, the first item past the range, or the 1 MB mark, exactly whe
 stops. Anything it cannot narrow exactly (legacy KeyConditions filters, multi-attribute keys, an
 ExclusiveStartKey from another partition) gets the partition whole, or the stock scan.
 tests/integration/test_moto_index.py runs random operations against stock and indexed moto side by side.
+
+(Over 300 lines on purpose: the index and the moto methods that keep it in step are one invariant,
+read and changed together.)
 """
 
 from __future__ import annotations

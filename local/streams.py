@@ -1,5 +1,8 @@
 """The template's DynamoDB stream event sources, run like Lambda's event source mappings.
 
+(Over 300 lines on purpose: StreamPoller is the list of rules below, one class, each rule next to the
+others it interacts with: checkpoints, bisection, retries and record age.)
+
 What Lambda documents (developer guide: services-ddb-params, services-dynamodb-errors,
 services-ddb-batchfailurereporting, invocation-eventfiltering, with-ddb-filtering), and so what
 `StreamPoller` does, per shard of the table's stream (moto's streams have one):

@@ -1,6 +1,8 @@
 """Reads template.yaml (the one source of truth) into what the local stack needs to run it.
 
 Only the SAM features this project uses are understood; anything else is reported, not guessed.
+(Over 300 lines on purpose: every resource type's reader shares the resolver of intrinsic functions
+and reports problems the same way.)
 """
 
 from __future__ import annotations
