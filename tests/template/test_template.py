@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -207,3 +208,18 @@ def test_the_dispatcher_reserves_its_concurrency_and_its_queue_never_invokes_it_
     unreserved = load_stack(ROOT / "template.yaml", {"DispatcherConcurrency": 0})
     assert unreserved.functions["DispatcherFunction"].reserved_concurrency is None
     assert [s.max_concurrency for s in unreserved.queue_sources] == [None]
+
+
+def test_every_checkov_skip_names_one_check_and_gives_its_reason() -> None:
+    template, _ = decode(str(ROOT / "template.yaml"))
+    skips = [
+        (name, skip)
+        for name, resource in template["Resources"].items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skips
+    for name, skip in skips:
+        assert set(skip) == {"id", "comment"}, name
+        assert re.fullmatch(r"CKV_AWS_\d+", skip["id"]), name
+        assert len(skip["comment"].split()) >= 8, (name, skip)  # a reason, not a label
+    assert len({(name, skip["id"]) for name, skip in skips}) == len(skips)  # no check skipped twice
