@@ -9,6 +9,7 @@ PYTHON_BIN ?= $(shell for p in $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/pyth
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -30,6 +31,13 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 	$(SAM_VENV)/bin/python -m pip install -q -r requirements-sam.txt
 	@touch $@
 
+# checkov pins its own boto3 too (and many more): a virtual environment of its own as well.
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON_BIN) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install -q -r requirements-checkov.txt
+	@touch $@
+
 install: $(VENV)/.installed $(SAM_VENV)/.installed ## Create both virtual environments and install everything
 
 local: $(VENV)/.installed ## Start the whole system locally (embedded AWS + HTTP API on 127.0.0.1:3000)
@@ -38,10 +46,11 @@ local: $(VENV)/.installed ## Start the whole system locally (embedded AWS + HTTP
 test: install lint typecheck ## Install what is needed, lint, type-check and run every test
 	$(PY) -m pytest
 
-lint: $(VENV)/.installed ## ruff (lint + format check), cfn-lint with the serverless rules, the import layering
+lint: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## ruff (lint + format check), cfn-lint with the serverless rules, checkov, the import layering
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
+	CKV_PARSE_ERROR_FAIL=true CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 	PYTHONPATH=layers/shared:functions $(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.installed ## Format the code and fix what ruff can

@@ -84,13 +84,19 @@ class LambdaContext:
 
 
 class FunctionPool:
-    """Warm instances of one function; a new instance (a cold start) only when all are busy."""
+    """Warm instances of one function; a new instance (a cold start) only when all are busy.
+
+    At most `max_instances` at once, and never more than the function's reserved concurrency: past
+    it Lambda throttles the invocation (its event sources retry it), here the caller waits its turn.
+    """
 
     def __init__(self, function: Function, max_instances: int = 16) -> None:
         isolate_invocations()
         self.function = function
         self._idle: list[Callable[..., Any]] = []
         self._lock = threading.Lock()
+        if function.reserved_concurrency is not None:
+            max_instances = min(max_instances, function.reserved_concurrency)
         self._slots = threading.BoundedSemaphore(max_instances)
 
     def _load(self) -> Callable[..., Any]:

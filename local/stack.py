@@ -138,7 +138,8 @@ def main() -> int:
     api_thread.start()
     for source in stack.queue_sources:
         poller = QueuePoller(stack, source, pools[source.function], stopping)
-        for n in range(int(os.environ.get("LOCAL_SQS_POLLERS", "2"))):
+        pollers_wanted = int(os.environ.get("LOCAL_SQS_POLLERS", "2"))  # never more than MaximumConcurrency
+        for n in range(min(pollers_wanted, source.max_concurrency or pollers_wanted)):
             thread = threading.Thread(target=poller.run, name=f"sqs-{source.function}-{n}", daemon=True)
             thread.start()
             pollers.append(thread)

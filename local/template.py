@@ -21,6 +21,16 @@ _SUB_VAR = re.compile(r"\$\{([^}]+)\}")
 STREAM_LABEL_PLACEHOLDER = "local"  # what !GetAtt <Table>.StreamArn ends with here
 
 
+class _NoValue:
+    """What !Ref AWS::NoValue resolves to: the property or list item holding it is dropped."""
+
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE: Any = _NoValue()
+
+
 @dataclass(frozen=True)
 class Route:
     method: str  # GET, POST ... or ANY
@@ -45,6 +55,7 @@ class QueueSource:
     queue: str
     batch_size: int
     report_batch_item_failures: bool
+    max_concurrency: int | None = None  # ScalingConfig's MaximumConcurrency: at most this many pollers locally
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,7 @@ class Function:
     environment: dict[str, str]
     timeout: int
     memory: int
+    reserved_concurrency: int | None = None  # ReservedConcurrentExecutions: at most this many instances at once
 
     @property
     def module_file(self) -> Path:
@@ -108,13 +120,43 @@ class TemplateError(Exception):
 
 
 class _Resolver:
-    """Resolves Ref, Fn::Sub, Fn::GetAtt and Fn::Join against parameters and local physical names."""
+    """Resolves Ref, Fn::Sub, Fn::GetAtt, Fn::Join and Fn::If against parameters, conditions and local names."""
 
-    def __init__(self, resources: dict[str, Any], parameters: dict[str, Any], sqs_endpoint: str) -> None:
+    def __init__(
+        self,
+        resources: dict[str, Any],
+        parameters: dict[str, Any],
+        sqs_endpoint: str,
+        conditions: dict[str, Any] | None = None,
+    ) -> None:
         self.resources = resources
         self.parameters = parameters
         self.sqs_endpoint = sqs_endpoint.rstrip("/")
+        self.conditions = conditions or {}
         self.physical: dict[str, str] = {}
+
+    def condition(self, name: str) -> bool:
+        if name not in self.conditions:
+            raise TemplateError(f"unknown condition {name}")
+        return self._holds(self.conditions[name])
+
+    def _holds(self, expression: Any) -> bool:
+        """A condition's value: Fn::Equals (compared as CloudFormation does, as strings), Fn::Not, Fn::And,
+        Fn::Or and Condition."""
+        if isinstance(expression, dict) and len(expression) == 1:
+            ((key, arg),) = expression.items()
+            if key == "Condition":
+                return self.condition(arg)
+            if key == "Fn::Equals":
+                left, right = (self.resolve(item) for item in arg)
+                return _as_condition_text(left) == _as_condition_text(right)
+            if key == "Fn::Not":
+                return not self._holds(arg[0])
+            if key == "Fn::And":
+                return all(self._holds(item) for item in arg)
+            if key == "Fn::Or":
+                return any(self._holds(item) for item in arg)
+        raise TemplateError(f"condition {expression!r} is not supported locally")
 
     def physical_name(self, logical_id: str) -> str:
         if logical_id in self.physical:
@@ -144,6 +186,8 @@ class _Resolver:
         }
         if name in pseudo:
             return pseudo[name]
+        if name == "AWS::NoValue":
+            return NO_VALUE
         if name in self.parameters:
             return self.parameters[name]
         return self.physical_name(name)
@@ -183,9 +227,13 @@ class _Resolver:
                 if key == "Fn::Join":
                     sep, items = arg
                     return sep.join(str(self.resolve(item)) for item in items)
-            return {k: self.resolve(v) for k, v in value.items()}
+                if key == "Fn::If":
+                    condition, when_true, when_false = arg
+                    return self.resolve(when_true if self.condition(condition) else when_false)
+            resolved = {k: self.resolve(v) for k, v in value.items()}
+            return {k: v for k, v in resolved.items() if v is not NO_VALUE}
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            return [item for item in (self.resolve(item) for item in value) if item is not NO_VALUE]
         return value
 
     def _sub_var(self, name: str, extra: dict[str, Any]) -> Any:
@@ -195,6 +243,13 @@ class _Resolver:
             logical_id, attribute = name.split(".", 1)
             return self.get_att(logical_id, attribute)
         return self.ref(name)
+
+
+def _as_condition_text(value: Any) -> str:
+    """A value as Fn::Equals compares it: parameters are strings to CloudFormation (10 and "10" are equal)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 def _merge_globals(defaults: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
@@ -224,7 +279,7 @@ def load_stack(
     parameters = {name: p.get("Default") for name, p in template.get("Parameters", {}).items()}
     parameters.update(overrides or {})
     resources = template["Resources"]
-    resolver = _Resolver(resources, parameters, sqs_endpoint)
+    resolver = _Resolver(resources, parameters, sqs_endpoint, template.get("Conditions"))
     stack = Stack(root=root, parameters=parameters)
     function_globals = template.get("Globals", {}).get("Function", {})
     default_authorizer: str | None = None
@@ -297,6 +352,7 @@ def _add_function(stack: Stack, resolver: _Resolver, logical_id: str, props: dic
         environment=env,
         timeout=int(props.get("Timeout", 3)),
         memory=int(props.get("MemorySize", 128)),
+        reserved_concurrency=_reserved_concurrency(resolver, logical_id, props),
     )
     for event_name, event in props.get("Events", {}).items():
         event_props = event.get("Properties", {})
@@ -307,6 +363,8 @@ def _add_function(stack: Stack, resolver: _Resolver, logical_id: str, props: dic
             if not (isinstance(queue_arn, dict) and "Fn::GetAtt" in queue_arn):
                 raise TemplateError(f"{logical_id}: an SQS event's Queue must be !GetAtt <Queue>.Arn to run locally")
             target = queue_arn["Fn::GetAtt"]
+            scaling = resolver.resolve(event_props.get("ScalingConfig", NO_VALUE))  # !If ... AWS::NoValue: none
+            maximum = None if scaling is NO_VALUE else scaling.get("MaximumConcurrency")
             stack.queue_sources.append(
                 QueueSource(
                     function=logical_id,
@@ -314,6 +372,9 @@ def _add_function(stack: Stack, resolver: _Resolver, logical_id: str, props: dic
                     batch_size=int(event_props.get("BatchSize", 10)),
                     report_batch_item_failures="ReportBatchItemFailures"
                     in event_props.get("FunctionResponseTypes", []),
+                    max_concurrency=None
+                    if maximum is None
+                    else _check_range(f"{logical_id}.{event_name}", "MaximumConcurrency", int(maximum), 2, 1000),
                 )
             )
         elif event["Type"] == "HttpApi":
@@ -326,6 +387,16 @@ def _add_function(stack: Stack, resolver: _Resolver, logical_id: str, props: dic
                     authorizer=None if auth == "NONE" else (auth or "__default__"),
                 )
             )
+
+
+def _reserved_concurrency(resolver: _Resolver, logical_id: str, props: dict[str, Any]) -> int | None:
+    """ReservedConcurrentExecutions, or None when the function has none (it may be !If ... AWS::NoValue)."""
+    reserved = resolver.resolve(props.get("ReservedConcurrentExecutions", NO_VALUE))
+    if reserved is NO_VALUE:
+        return None
+    if int(reserved) < 1:  # valid on Lambda, where it stops every invocation; a local pool would wait forever
+        raise TemplateError(f"{logical_id}: ReservedConcurrentExecutions {reserved} is not supported locally")
+    return int(reserved)
 
 
 # A DynamoDB event's properties (SAM's DynamoDB event source, Lambda's services-ddb-params): the ones

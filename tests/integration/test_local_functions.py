@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 from werkzeug.test import Client
@@ -10,7 +11,7 @@ from werkzeug.test import Client
 from lead_events.aws import dynamodb
 from local.gateway import Gateway
 from local.lambdas import FunctionPool
-from local.template import load_stack
+from local.template import Function, load_stack
 from tests.conftest import ROOT
 from tests.integration.conftest import Org, make_org
 
@@ -53,3 +54,15 @@ def test_a_request_served_while_another_is_in_flight_leaves_the_other_its_own_re
     accepted = answers["seller"]
     assert accepted.status_code == 202, accepted.text
     assert accepted.json["lead_id"] == "L-1" and accepted.json["event"] == "sale"
+
+
+def test_a_function_with_reserved_concurrency_runs_at_most_that_many_instances_at_once(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import time\n\ndef handler(event, context):\n    time.sleep(0.3)\n")
+    pool = FunctionPool(Function("Capped", "capped", tmp_path, "app.handler", {}, 5, 128, reserved_concurrency=2))
+    invocations = [threading.Thread(target=pool.invoke, args=({},)) for _ in range(4)]
+    for invocation in invocations:
+        invocation.start()
+    for invocation in invocations:
+        invocation.join(10)
+
+    assert len(pool._idle) == 2  # the other two invocations waited for an instance instead of starting one

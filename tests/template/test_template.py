@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -190,3 +191,35 @@ def test_the_longest_request_allowed_fits_in_the_dispatcher_and_in_send_test() -
     assert resources["DispatcherFunction"]["Properties"]["Timeout"] >= longest + RECORD_SECONDS + 5
     # Send Test answers (API Gateway's integration limit is 30 s) with time to render and reply.
     assert longest + 2 <= resources["ConfigApiFunction"]["Properties"]["Timeout"] <= 29
+
+
+def test_the_dispatcher_reserves_its_concurrency_and_its_queue_never_invokes_it_past_that() -> None:
+    template, _ = decode(str(ROOT / "template.yaml"))
+    parameter = template["Parameters"]["DispatcherConcurrency"]
+    assert parameter["MinValue"] == 0  # 0: no reservation (an account whose quota leaves no room for one)
+    assert 2 <= parameter["Default"] <= parameter["MaxValue"] <= 1000  # MaximumConcurrency's own range
+
+    stack = load_stack(ROOT / "template.yaml")
+    [source] = [s for s in stack.queue_sources if s.function == "DispatcherFunction"]
+    # An SQS event source invoking past the reservation would be throttled, its batch back in the queue.
+    assert stack.functions["DispatcherFunction"].reserved_concurrency == source.max_concurrency == parameter["Default"]
+    assert {name for name, f in stack.functions.items() if f.reserved_concurrency} == {"DispatcherFunction"}
+
+    unreserved = load_stack(ROOT / "template.yaml", {"DispatcherConcurrency": 0})
+    assert unreserved.functions["DispatcherFunction"].reserved_concurrency is None
+    assert [s.max_concurrency for s in unreserved.queue_sources] == [None]
+
+
+def test_every_checkov_skip_names_one_check_and_gives_its_reason() -> None:
+    template, _ = decode(str(ROOT / "template.yaml"))
+    skips = [
+        (name, skip)
+        for name, resource in template["Resources"].items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    assert skips
+    for name, skip in skips:
+        assert set(skip) == {"id", "comment"}, name
+        assert re.fullmatch(r"CKV_AWS_\d+", skip["id"]), name
+        assert len(skip["comment"].split()) >= 8, (name, skip)  # a reason, not a label
+    assert len({(name, skip["id"]) for name, skip in skips}) == len(skips)  # no check skipped twice
