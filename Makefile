@@ -33,8 +33,10 @@ $(TOOLS_VENV)/.installed: requirements-tools.txt
 	@touch $@
 
 # The project's environment: exactly what uv.lock holds (pyproject.toml's dependencies and its dev group).
+# Compiled to bytecode at install, as pip does (uv does not by default): imports, and so test start-up
+# and the benchmarks' cold starts, do not depend on whether Python may write __pycache__ at run time.
 $(VENV)/.installed: pyproject.toml uv.lock $(TOOLS_VENV)/.installed
-	$(UV) sync -q --frozen --python $(PYTHON_BIN)
+	$(UV) sync -q --frozen --compile-bytecode --python $(PYTHON_BIN)
 	@touch $@
 
 # A tool that pins dependencies of its own gets an environment of its own, made the same way for each:
@@ -43,7 +45,7 @@ $(VENV)/.installed: pyproject.toml uv.lock $(TOOLS_VENV)/.installed
 # boto3: .venv-sam.
 .venv-%/.installed: requirements-%.txt $(TOOLS_VENV)/.installed
 	@test -x .venv-$*/bin/python || $(UV) venv -q --python $(PYTHON_BIN) .venv-$*
-	$(UV) pip sync -q --require-hashes --python .venv-$*/bin/python requirements-$*.txt
+	$(UV) pip sync -q --require-hashes --compile-bytecode --python .venv-$*/bin/python requirements-$*.txt
 	@touch $@
 
 install: $(VENV)/.installed $(SAM_VENV)/.installed ## Create the virtual environments and install everything, as locked
