@@ -6,39 +6,59 @@ SHELL := /bin/bash
 # (A pyenv shim may exist for a version that is not selected: each candidate must actually run.)
 PYTHON_BIN ?= $(shell for p in $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) python3.13 python3; do \
 	"$$p" -c 'import sys' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+PYTHON_VERSION := 3.13
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
+# uv makes and fills every other environment from a lock; it is installed, pinned and hash-checked, with
+# the Python's own pip into an environment of its own (nothing outside this folder, nothing by hand).
+TOOLS_VENV := .venv-tools
+UV := $(TOOLS_VENV)/bin/uv
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# uv uses PYTHON_BIN, and never a Python it downloads.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+# `make lock UPGRADE=1` moves every pin to the newest release its range allows; UPGRADE="moto ruff" only those.
+LOCK_UPGRADE = $(if $(filter 1,$(UPGRADE)),--upgrade,$(addprefix --upgrade-package=,$(UPGRADE)))
 
-.PHONY: help install local test lint format typecheck pytest build validate org fault-matrix openapi botocore-data bench clean
+.PHONY: help install lock local test lint format typecheck pytest build validate org fault-matrix openapi botocore-data bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt layers/shared/requirements.txt
-	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
+$(TOOLS_VENV)/.installed: requirements-tools.txt
+	@test -x $(TOOLS_VENV)/bin/python || $(PYTHON_BIN) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install -q --require-hashes --no-deps -r requirements-tools.txt
 	@touch $@
 
-# aws-sam-cli pins its own boto3: it gets a virtual environment of its own.
-$(SAM_VENV)/.installed: requirements-sam.txt
-	@test -x $(SAM_VENV)/bin/python || $(PYTHON_BIN) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install -q --upgrade pip
-	$(SAM_VENV)/bin/python -m pip install -q -r requirements-sam.txt
+# The project's environment: exactly what uv.lock holds (pyproject.toml's dependencies and its dev group).
+# Compiled to bytecode at install, as pip does (uv does not by default): imports, and so test start-up
+# and the benchmarks' cold starts, do not depend on whether Python may write __pycache__ at run time.
+$(VENV)/.installed: pyproject.toml uv.lock $(TOOLS_VENV)/.installed
+	$(UV) sync -q --frozen --compile-bytecode --python $(PYTHON_BIN)
 	@touch $@
 
-# checkov pins its own boto3 too (and many more): a virtual environment of its own as well.
-$(CHECKOV_VENV)/.installed: requirements-checkov.txt
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON_BIN) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install -q --upgrade pip
-	$(CHECKOV_VENV)/bin/python -m pip install -q -r requirements-checkov.txt
+# A tool that pins dependencies of its own gets an environment of its own, made the same way for each:
+# requirements-NAME.in says what it needs, `make lock` compiles it into requirements-NAME.txt (every
+# package, exact, with hashes), and this installs exactly that into .venv-NAME. aws-sam-cli pins its own
+# boto3: .venv-sam.
+.venv-%/.installed: requirements-%.txt $(TOOLS_VENV)/.installed
+	@test -x .venv-$*/bin/python || $(UV) venv -q --python $(PYTHON_BIN) .venv-$*
+	$(UV) pip sync -q --require-hashes --compile-bytecode --python .venv-$*/bin/python requirements-$*.txt
 	@touch $@
 
-install: $(VENV)/.installed $(SAM_VENV)/.installed ## Create both virtual environments and install everything
+install: $(VENV)/.installed $(SAM_VENV)/.installed ## Create the virtual environments and install everything, as locked
+
+lock: $(TOOLS_VENV)/.installed ## After editing pyproject.toml or a requirements-*.in: uv.lock and the files made from it
+	$(UV) lock -q $(LOCK_UPGRADE) --python $(PYTHON_BIN)
+	$(UV) export -q --frozen --no-dev --no-emit-project -o layers/shared/requirements.txt
+	@for in in requirements-*.in; do \
+		echo "$(UV) pip compile $$in -o $${in%.in}.txt"; \
+		UV_CUSTOM_COMPILE_COMMAND="make lock" $(UV) pip compile -q --universal --python-version $(PYTHON_VERSION) \
+			--generate-hashes $(LOCK_UPGRADE) "$$in" -o "$${in%.in}.txt" || exit 1; \
+	done
 
 local: $(VENV)/.installed ## Start the whole system locally (embedded AWS + HTTP API on 127.0.0.1:3000)
 	$(PY) -m local

@@ -68,7 +68,7 @@ def test_sam_build_output_imports_every_handler_with_only_the_built_layer(tmp_pa
     trimmed_from = (layer_dir / "lead_events" / "botocore_data" / "botocore-version").read_text().strip()
     assert botocore_dist.name == f"botocore-{trimmed_from}.dist-info", (
         f"The layer gets {botocore_dist.name}, the trimmed data is from botocore {trimmed_from}: install the "
-        "layer's botocore in .venv and run `make botocore-data` (or pin botocore in layers/shared/requirements.txt)."
+        "layer's botocore in .venv and run `make botocore-data` (or pin botocore in pyproject.toml and `make lock`)."
     )
     for logical_id, resource in built["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
