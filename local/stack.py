@@ -150,6 +150,7 @@ def main() -> int:
         "api_key": org["api_key"],
         "postback_url": org["postback_url"],
         "aws_endpoint_url": aws_url,
+        "config_table": os.environ["CONFIG_TABLE"],  # what the handlers use; `make org` reads it here
     }
     # Written whole, then renamed into place: whoever waits for the file never reads half of it.
     partial = DEV_JSON.with_suffix(".partial")

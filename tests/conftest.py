@@ -36,8 +36,12 @@ def template_stack() -> Stack:
 
 @pytest.fixture(autouse=True)
 def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fake credentials and the template's environment; nothing here can reach real AWS."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+    """Fake credentials and the template's environment; nothing here can reach real AWS.
+
+    The settings (lead_events/config.py) are the template's, set here; the two it does not give are
+    unset, whatever the shell running the tests says, so they take their defaults.
+    """
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "PUBLIC_API_URL", "CONFIG_CACHE_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

@@ -32,6 +32,7 @@ class LocalStack:
     api_key: str
     postback_url: str
     aws_endpoint_url: str
+    config_table: str
     dev_json: Path
     process: subprocess.Popen[str]
     log: Path

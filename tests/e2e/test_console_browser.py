@@ -73,6 +73,7 @@ def console_stack(local_stack: LocalStack) -> LocalStack:
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": "us-east-1",
+        "CONFIG_TABLE": local_stack.config_table,  # (a module's fixture: the tests' environment is not set yet)
     }
     result = subprocess.run(
         [

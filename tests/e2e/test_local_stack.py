@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from lead_events.config import RESOURCES
 from tests.conftest import ROOT
 from tests.e2e.conftest import LocalStack, start_local_stack, stop_local_stack
 
@@ -24,7 +26,7 @@ def _unique(prefix: str) -> str:
 
 def test_dev_json_describes_a_working_stack(local_stack: LocalStack) -> None:
     dev = json.loads(local_stack.dev_json.read_text())
-    assert set(dev) == {"api_url", "api_key", "postback_url", "aws_endpoint_url"}
+    assert set(dev) == {"api_url", "api_key", "postback_url", "aws_endpoint_url", "config_table"}
     assert dev["postback_url"].startswith(dev["api_url"] + "/postback/")
     # The embedded AWS holds the template's table.
     answer = requests.post(
@@ -37,7 +39,8 @@ def test_dev_json_describes_a_working_stack(local_stack: LocalStack) -> None:
         data="{}",
         timeout=10,
     )
-    assert "lead-events-dev-config" in answer.json()["TableNames"]
+    assert dev["config_table"] == "lead-events-dev-config"
+    assert dev["config_table"] in answer.json()["TableNames"]
 
 
 def test_an_operator_creates_reads_lists_updates_and_deletes_an_event(local_stack: LocalStack) -> None:
@@ -119,18 +122,24 @@ def test_openapi_document_and_docs_page_need_no_key(local_stack: LocalStack) -> 
     assert page.headers["content-type"].startswith("text/html")
 
 
+def _environment_without_the_stacks_variables() -> dict[str, str]:
+    """This process's environment less what the template gives the functions (the tests' fixture sets it)."""
+    return {k: v for k, v in os.environ.items() if k not in RESOURCES and k != "AWS_ENDPOINT_URL"}
+
+
 def test_make_org_creates_an_organization_whose_key_works_and_is_isolated(local_stack: LocalStack) -> None:
-    env = {**os.environ, "MAKEFLAGS": ""}
+    env = {**_environment_without_the_stacks_variables(), "MAKEFLAGS": ""}
     result = subprocess.run(
         ["make", "--no-print-directory", "org", "NAME=Acme Leads"],
         cwd=ROOT,
-        env={
+        env={  # as against a deployed stack (README: Deploying with SAM)
             **env,
             "AWS_ENDPOINT_URL": local_stack.aws_endpoint_url,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": "us-east-1",
             "API_URL": local_stack.api_url,
+            "CONFIG_TABLE": local_stack.config_table,
         },
         capture_output=True,
         text=True,
@@ -146,6 +155,32 @@ def test_make_org_creates_an_organization_whose_key_works_and_is_isolated(local_
     assert local_stack.request("GET", f"/events/{name}", key=org["api_key"]).status_code == 200
     # The development organization cannot see it.
     assert local_stack.request("GET", f"/events/{name}").status_code == 404
+
+
+def test_the_admin_command_finds_the_local_stacks_endpoint_and_table_in_its_dev_json(local_stack: LocalStack) -> None:
+    env = {k: v for k, v in _environment_without_the_stacks_variables().items() if k != "API_URL"}
+    env["PYTHONPATH"] = str(ROOT / "layers" / "shared")
+    command = [sys.executable, "-m", "lead_events.admin", "create-org", "--name", "Beta Leads"]
+    result = subprocess.run(
+        [*command, "--local", str(local_stack.dev_json)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    org = json.loads(result.stdout.strip().splitlines()[-1])
+    assert org["postback_url"].startswith(local_stack.api_url + "/postback/")
+    assert local_stack.request("GET", "/events", key=org["api_key"]).status_code == 200
+
+    # Without it, and without CONFIG_TABLE, it says which table it needs instead of guessing one.
+    refused = subprocess.run(
+        [*command, "--api-url", local_stack.api_url], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 2
+    assert "CONFIG_TABLE=" in refused.stderr and "ConfigTableName" in refused.stderr
 
 
 def test_environment_passes_through_and_sigterm_stops_cleanly(tmp_path: Path) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
+from unittest import mock
 
 import boto3
 import pytest
 
-from lead_events.admin import main
+from lead_events.admin import _use_local_stack, main
 from lead_events.logic.credentials import hash_secret
 from tests.conftest import lambda_context, sample_event
 
@@ -44,3 +47,32 @@ def test_a_blank_name_is_refused_and_nothing_is_written(aws: None, capsys: pytes
     assert main(["create-org", "--name", "   ", "--api-url", "http://x"]) == 2
     assert "1 to 200 characters" in capsys.readouterr().err
     assert boto3.client("dynamodb").scan(TableName="lead-events-dev-config")["Items"] == []
+
+
+def test_without_config_table_it_names_the_variable_and_writes_nothing(
+    aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("CONFIG_TABLE")
+    with pytest.raises(SystemExit) as exited:
+        main(["create-org", "--name", "A", "--api-url", "http://x"])
+    assert exited.value.code == 2
+    assert "CONFIG_TABLE=... (the stack's ConfigTableName output)" in capsys.readouterr().err
+    assert boto3.client("dynamodb").scan(TableName="lead-events-dev-config")["Items"] == []
+
+
+def test_a_config_table_that_cannot_be_one_is_refused_by_name(
+    aws: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CONFIG_TABLE", "arn:aws:dynamodb:us-east-1:123456789012:table/lead-events-dev-config")
+    assert main(["create-org", "--name", "A", "--api-url", "http://x"]) == 2
+    assert capsys.readouterr().err.startswith("CONFIG_TABLE must hold the name of the configuration DynamoDB table")
+
+
+def test_the_local_stacks_dev_json_gives_its_endpoint_and_its_table(tmp_path: Path) -> None:
+    dev_json = tmp_path / "dev.json"
+    dev = {"api_url": "http://127.0.0.1:3000", "aws_endpoint_url": "http://127.0.0.1:4566", "config_table": "t-local"}
+    dev_json.write_text(json.dumps(dev))
+    with mock.patch.dict(os.environ, {"CONFIG_TABLE": "acme-prod-config"}):
+        assert _use_local_stack(dev_json) == "http://127.0.0.1:3000"
+        # The local stack's table, not one CONFIG_TABLE names for AWS.
+        assert (os.environ["AWS_ENDPOINT_URL"], os.environ["CONFIG_TABLE"]) == ("http://127.0.0.1:4566", "t-local")

@@ -1,7 +1,8 @@
 """Administration from the command line: `python -m lead_events.admin create-org --name NAME`.
 
-Talks to whatever DynamoDB boto3 is pointed at: the deployed stack's table (CONFIG_TABLE, with the
-usual AWS credentials) or, with `--local .local/dev.json`, the running local stack.
+Talks to whatever DynamoDB boto3 is pointed at: the deployed stack's table (CONFIG_TABLE, its
+ConfigTableName output, with the usual AWS credentials) or, with `--local .local/dev.json`, the
+running local stack's (the file names its endpoint and table).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from lead_events.config import SettingsError
 from lead_events.errors import InvalidInput
 
 
@@ -21,6 +23,8 @@ def _use_local_stack(dev_json: Path) -> str:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    if dev.get("config_table"):  # the local stack's own table, whatever CONFIG_TABLE says for AWS
+        os.environ["CONFIG_TABLE"] = dev["config_table"]
     return str(dev["api_url"])
 
 
@@ -38,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         api_url = api_url or _use_local_stack(args.local)
     if not api_url:
         parser.error("say where the API is: API_URL=https://... (the stack's ApiUrl output)")
+    if not os.environ.get("CONFIG_TABLE"):
+        parser.error(
+            "say which table: CONFIG_TABLE=... (the stack's ConfigTableName output); with --local, the local"
+            " stack's dev.json names it (restart `make local` if it has no config_table)"
+        )
 
     from lead_events.logic.orgs import create_organization
     from lead_events.wiring import org_store
@@ -46,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         created = create_organization(org_store(), args.name, api_url)
     except InvalidInput as exc:
         print(exc.message, file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
         return 2
     print(json.dumps(created.model_dump()))
     return 0
