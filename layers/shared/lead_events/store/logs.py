@@ -14,7 +14,6 @@ no caller hands its work to SQS itself, so none can crash between the two.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import time
@@ -25,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from lead_events import clock
 from lead_events.errors import Conflict, InvalidCursor, LogNotFound
-from lead_events.store import keys
+from lead_events.store import cursors, keys
 from lead_events.store.dynamo import from_item, is_condition_failure, to_item
 
 if TYPE_CHECKING:
@@ -402,17 +401,12 @@ _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
 def encode_listing_cursor(month: str | None, created_key: str) -> str:
-    payload = json.dumps({"m": month, "k": created_key}).encode()
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return cursors.encode({"m": month, "k": created_key})
 
 
 def decode_listing_cursor(cursor: str) -> tuple[str | None, str]:
     """(month, created_key) of a listing cursor; InvalidCursor when it is not one of ours."""
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        month, created_key = value["m"], value["k"]
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InvalidCursor() from exc
+    month, created_key = cursors.decode(cursor, "m", "k")
     if not isinstance(created_key, str) or not _CREATED_KEY.fullmatch(created_key):
         raise InvalidCursor()
     if month is not None and (not isinstance(month, str) or not _MONTH.fullmatch(month)):
