@@ -246,26 +246,29 @@ class Dispatcher:
             entry=entry,
         )
 
+    def _send_back(self, works: list[_Work], delays: list[float], done: str, failure: str) -> None:
+        """Send the works' messages to the queue again (no attempt used): each result `done`, or the failure.
+
+        SQS hands back a message that could not be sent again, after its visibility timeout.
+        """
+        queued = self.queue.send([(w.message, delay) for w, delay in zip(works, delays, strict=True)])
+        for w, ok in zip(works, queued, strict=True):
+            w.result = done if ok else RuntimeError(failure)
+
     def _hand_back(self, works: list[_Work]) -> None:
         """Messages there was no time left for go back to the queue (no attempt used)."""
-        if not works:
-            return
-        unqueued = self.queue.send_delayed([(w.message, w.delay) for w in works])
-        for w in works:
-            # SQS hands back a message that could not be re-queued; it comes back after its visibility timeout.
-            late = w.message in unqueued
-            w.result = RuntimeError("could not re-queue a delivery there was no time for") if late else "requeued"
+        if works:
+            self._send_back(
+                works, [w.delay for w in works], "requeued", "could not re-queue a delivery there was no time for"
+            )
 
     def _defer_early(self, works: list[_Work]) -> None:
         """SQS delays at most 15 minutes: wait out the rest of a longer backoff in further hops."""
         now = clock.now()
         early = [w for w in works if float(w.message.get("not_before") or 0) - now > 1]
-        if not early:
-            return
-        unqueued = self.queue.send_delayed([(w.message, float(w.message["not_before"]) - now) for w in early])
-        for w in early:
-            # SQS hands back a message that could not be re-queued; it is deferred again then.
-            w.result = RuntimeError("could not re-queue a deferred delivery") if w.message in unqueued else "deferred"
+        if early:  # one not sent on is deferred again when SQS hands it back
+            delays = [float(w.message["not_before"]) - now for w in early]
+            self._send_back(early, delays, "deferred", "could not re-queue a deferred delivery")
 
     @staticmethod
     def _tracked(delivery: dict[str, Any]) -> bool:

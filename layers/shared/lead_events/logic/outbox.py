@@ -45,8 +45,8 @@ def relay(records: list[dict[str, Any]], queue: DeliveryQueue) -> list[str]:
             logger.error("A stream record that names no deliveries was handed over", extra={"sequence": sequence})
             continue
         pending += [(sequence, message(d), max((d.not_before or now) - now, 0.0)) for d in due]
-    unqueued = queue.send_delayed([(body, delay) for _, body, delay in pending])
-    failed = list(dict.fromkeys(sequence for sequence, body, _ in pending if body in unqueued))
+    queued = queue.send([(body, delay) for _, body, delay in pending])
+    failed = list(dict.fromkeys(sequence for (sequence, _, _), ok in zip(pending, queued, strict=True) if not ok))
     if failed:
         logger.warning("Some deliveries could not be queued; Lambda retries their records", extra={"records": failed})
     return failed
