@@ -8,7 +8,7 @@ import pytest
 
 from lead_events.errors import InvalidCursor, Unprocessable
 from lead_events.logic.dates import date_range, days, iso, months_newest_first
-from lead_events.store.logs import decode_listing_cursor, encode_listing_cursor
+from lead_events.store.listing import decode_listing_cursor, encode_listing_cursor
 from tests.clock import MONTH_EDGES, set_clock
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lead_events.store.logs import entry_status
+from lead_events.store.entries import entry_status
 
 
 @pytest.mark.parametrize(

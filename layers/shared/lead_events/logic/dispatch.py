@@ -8,7 +8,7 @@ with several postbacks), and every entry goes through at once:
    nobody else holds it; if any is not, each is claimed on its own;
 2. the requests, at most POOL_SIZE at a time on the pooled HTTP session, each bounded in
    wall-clock time (http/client.py): a slow receiver holds one slot and nothing else;
-3. the record of each delivery, the moment its answer is in (store/logs.py `record_attempts`), by
+3. the record of each delivery, the moment its answer is in (store/entries.py `record_attempts`), by
    the entry's own thread, so the request's slot is free for the next request at once: its
    attempt, then its new state in the entry with its retry named in the entry's outbox in that
    same write, so the retry's message follows from the record whatever happens next. The entry's
@@ -42,7 +42,7 @@ from lead_events.logic.deliveries import delivery_id
 from lead_events.logic.retry import is_retryable, next_delay
 from lead_events.logic.signing import signature_headers
 from lead_events.observability import logger
-from lead_events.store.logs import AttemptRecord, LogStore
+from lead_events.store.entries import AttemptRecord, EntryStore
 from lead_events.store.postbacks import PostbackStore
 from lead_events.store.queue import DeliveryQueue
 
@@ -87,7 +87,7 @@ class _Work:
 
 @dataclass
 class Dispatcher:
-    logs: LogStore
+    logs: EntryStore
     postbacks: PostbackStore
     queue: DeliveryQueue
     schedule: tuple[float, ...]

@@ -6,8 +6,8 @@ import secrets
 
 from lead_events.logic.dates import utc_now
 from lead_events.models.leads import Lead, LeadCreate, LeadWithTimeline, TimelineEntry
+from lead_events.store.entries import EntryStore
 from lead_events.store.leads import LeadStore
-from lead_events.store.logs import LogStore
 from lead_events.store.reports import ReportStore
 
 
@@ -22,7 +22,7 @@ def register_lead(store: LeadStore, reports: ReportStore, org_id: str, data: Lea
 
 
 def lead_with_timeline(
-    leads: LeadStore, logs: LogStore, org_id: str, lead_id: str | None = None, transaction_id: str | None = None
+    leads: LeadStore, logs: EntryStore, org_id: str, lead_id: str | None = None, transaction_id: str | None = None
 ) -> LeadWithTimeline:
     """The lead, found by its id or its transaction id, with its accepted events oldest first."""
     lead = leads.get(org_id, lead_id=lead_id, transaction_id=transaction_id)

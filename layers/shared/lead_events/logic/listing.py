@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lead_events.logic.dates import date_range, iso, months_newest_first
 from lead_events.models.listing import LogFilters, LogListItem, LogPage
-from lead_events.store.logs import LogListing
+from lead_events.store.listing import LogListing
 
 
 def list_logs(

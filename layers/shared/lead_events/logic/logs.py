@@ -7,7 +7,7 @@ from typing import Any
 from lead_events.logic.deliveries import delivery_id
 from lead_events.models.logs import Attempt, Delivery, LogEntry, Redelivery
 from lead_events.store.dynamo import plain_json
-from lead_events.store.logs import LogStore
+from lead_events.store.entries import EntryStore
 
 
 def entry_view(entry: dict[str, Any], attempts: list[dict[str, Any]]) -> LogEntry:
@@ -37,12 +37,12 @@ def entry_view(entry: dict[str, Any], attempts: list[dict[str, Any]]) -> LogEntr
     return LogEntry(**fields | {"fields": plain_json(entry.get("fields") or {})}, deliveries=deliveries)
 
 
-def get_log(logs: LogStore, org_id: str, log_id: str) -> LogEntry:
+def get_log(logs: EntryStore, org_id: str, log_id: str) -> LogEntry:
     entry, attempts = logs.get_with_attempts(org_id, log_id)
     return entry_view(entry, attempts)
 
 
-def redeliver(logs: LogStore, org_id: str, log_id: str) -> Redelivery:
+def redeliver(logs: EntryStore, org_id: str, log_id: str) -> Redelivery:
     """Queue the entry's failed deliveries again; each continues its attempt numbering.
 
     The requeue is one write that names the deliveries in the entry's outbox: the queue messages

@@ -1,7 +1,7 @@
 """The outbox relay: the logs table's stream records of writes that left deliveries to send, as queue messages.
 
 Lambda hands the relay, in order, the stream records its filter lets through (an `outbox` in the
-new image; store/logs.py). Each delivery named there becomes one message `{org_id, log_id,
+new image; store/entries.py). Each delivery named there becomes one message `{org_id, log_id,
 delivery_id, attempt, not_before?}`, delayed until its attempt is due (SQS delays at most 15
 minutes; the dispatcher hops the rest). The batch's messages go out ten at a time whatever record
 they come from; a record whose messages were not all accepted is reported failed, and Lambda hands
@@ -15,7 +15,7 @@ from typing import Any
 
 from lead_events import clock
 from lead_events.observability import logger
-from lead_events.store.logs import DueDelivery, outbox_of
+from lead_events.store.entries import DueDelivery, outbox_of
 from lead_events.store.queue import DeliveryQueue
 
 
