@@ -2,7 +2,8 @@
 
 import pytest
 
-from lead_events.store.entries import entry_status
+from lead_events.logic.delivery_state import entry_status
+from lead_events.store.entry_items import delivery_state
 
 
 @pytest.mark.parametrize(
@@ -18,4 +19,4 @@ from lead_events.store.entries import entry_status
     ],
 )
 def test_entry_status(statuses: list[str], expected: str) -> None:
-    assert entry_status({str(i): {"status": s} for i, s in enumerate(statuses)}) == expected
+    assert entry_status({str(i): delivery_state({"status": s}) for i, s in enumerate(statuses)}) == expected

@@ -27,5 +27,10 @@ def lead_with_timeline(
     """The lead, found by its id or its transaction id, with its accepted events oldest first."""
     lead = leads.get(org_id, lead_id=lead_id, transaction_id=transaction_id)
     entries = logs.lead_timeline(org_id, lead.lead_id)
-    timeline = [TimelineEntry(**{f: e.get(f) for f in TimelineEntry.model_fields}) for e in entries]
+    timeline = [
+        TimelineEntry(
+            log_id=e.log_id, event=e.event, source=e.source, status=e.status, revenue=e.revenue, created_at=e.created_at
+        )
+        for e in entries
+    ]
     return LeadWithTimeline(**lead.model_dump(), events=timeline)

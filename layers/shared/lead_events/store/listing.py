@@ -11,7 +11,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from lead_events.errors import InvalidCursor
-from lead_events.store import cursors, keys
+from lead_events.models.entries import EntrySummary
+from lead_events.store import cursors, entry_items, keys
 from lead_events.store.dynamo import from_item, to_item
 
 if TYPE_CHECKING:
@@ -86,8 +87,21 @@ class LogListing:
         upper: str,
         limit: int,
         cursor: str | None,
-    ) -> tuple[list[dict[str, Any]], str | None]:
+    ) -> tuple[list[EntrySummary], str | None]:
         """Entries newest first between `lower` and `upper` (ISO timestamps), one page, and the next cursor."""
+        items, next_cursor = self._page(org_id, filters, months, lower, upper, limit, cursor)
+        return [entry_items.summary(item) for item in items], next_cursor
+
+    def _page(
+        self,
+        org_id: str,
+        filters: LogFilters,
+        months: list[str],
+        lower: str,
+        upper: str,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
         after = decode_listing_cursor(cursor) if cursor else None
         if filters.lead_id is not None:
             return self._by_lead(org_id, filters, lower, upper, limit, after)
