@@ -10,7 +10,17 @@ from dataclasses import replace
 
 import pytest
 
-from lead_events.logic.delivery_state import VERSION_TRIES, Answer, entry_status, record, requeue, write_from
+from lead_events import clock
+from lead_events.http.client import Outcome
+from lead_events.logic.delivery_state import (
+    VERSION_TRIES,
+    Answer,
+    answer_of,
+    entry_status,
+    record,
+    requeue,
+    write_from,
+)
 from lead_events.models.entries import DeliveryAttempt, Entry
 from lead_events.store.entries import EntryBusy
 from tests.logic.fakes import FakeEntries, delivery, entry
@@ -54,6 +64,35 @@ def _claimed(e: Entry) -> Entry:
 )
 def test_an_entrys_status_is_its_worst_deliverys(statuses: list[str], expected: str) -> None:
     assert entry_status({str(i): delivery(status=s) for i, s in enumerate(statuses)}) == expected
+
+
+STARTED = 1_795_000_000.0
+SCHEDULE = (60.0, 300.0)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "number", "status", "due_in"),
+    [
+        (Outcome(True, 200, 5, "ok", None), 1, "delivered", None),
+        (Outcome(False, 400, 5, "", "HTTP 400"), 1, "failed", None),  # the receiver refused it: final
+        (Outcome(False, 503, 5, "", "HTTP 503"), 1, "retrying", (48, 72)),  # the schedule's first step, ±20 %
+        (Outcome(False, None, 5, None, "timed out"), 2, "retrying", (240, 360)),
+        (Outcome(False, 429, 5, "", "HTTP 429", retry_after=3600), 1, "retrying", (3600, 3600)),  # never sooner
+        (Outcome(False, 503, 5, "", "HTTP 503"), 3, "failed", None),  # the schedule is spent
+        (Outcome(False, None, 0, None, "refused destination", final=True), 1, "failed", None),
+    ],
+)
+def test_what_an_attempts_outcome_leaves_its_delivery_in(
+    outcome: Outcome, number: int, status: str, due_in: tuple[float, float] | None
+) -> None:
+    answer = answer_of(_answer("a", number, "?", outcome.status_code).attempt, outcome, SCHEDULE, STARTED)
+
+    assert answer.status == status
+    if due_in is None:
+        assert answer.next_attempt_at is None
+    else:
+        assert answer.next_attempt_at is not None
+        assert due_in[0] <= clock.epoch(answer.next_attempt_at) - STARTED <= due_in[1] + 0.001
 
 
 def test_a_success_delivers_the_delivery_lets_go_of_its_claim_and_leaves_nothing_to_send() -> None:

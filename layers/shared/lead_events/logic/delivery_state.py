@@ -15,9 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
+from lead_events import clock
+from lead_events.logic.retry import is_retryable, next_delay
 from lead_events.models.entries import DeliveryAttempt, DeliveryState, Entry
 from lead_events.store.entries import EntryBusy, EntryChanged
+
+if TYPE_CHECKING:  # the HTTP client stays out of the functions that only read entries (cold start)
+    from lead_events.http.client import Outcome
 
 # How often a change is computed again after another write of the same entry changed it first
 # (each time means another write succeeded).
@@ -42,6 +48,24 @@ class Answer:
     attempt: DeliveryAttempt
     status: str  # delivered, retrying or failed
     next_attempt_at: str | None = None  # when the retry is due (retrying only)
+
+
+def answer_of(attempt: DeliveryAttempt, outcome: Outcome, schedule: Sequence[float], started: float) -> Answer:
+    """What an attempt made at `started` (epoch seconds) leaves its delivery in.
+
+    Delivered on success. Retrying on an answer worth another try (no answer, 429, 5xx) while the
+    schedule lasts, due after its next step and never before the receiver's Retry-After. Failed
+    otherwise, and on a refused destination.
+    """
+    delay = None
+    if outcome.ok:
+        status = "delivered"
+    elif outcome.final or not is_retryable(outcome.status_code):
+        status = "failed"
+    else:
+        delay = next_delay(schedule, attempt.number, outcome.retry_after)
+        status = "failed" if delay is None else "retrying"
+    return Answer(attempt, status, clock.iso(started + delay) if delay is not None else None)
 
 
 def record(entry: Entry, answers: Sequence[Answer]) -> Entry | None:

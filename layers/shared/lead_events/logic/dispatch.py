@@ -40,8 +40,7 @@ from lead_events import clock
 from lead_events.errors import LogNotFound, NotFound
 from lead_events.http.client import POOL_SIZE, Outcome, request_bound, send
 from lead_events.logic.deliveries import delivery_id
-from lead_events.logic.delivery_state import Answer, record, write_from
-from lead_events.logic.retry import is_retryable, next_delay
+from lead_events.logic.delivery_state import Answer, answer_of, record, write_from
 from lead_events.logic.signing import signature_headers
 from lead_events.models.entries import DeliveryAttempt, DeliveryState, Entry
 from lead_events.observability import logger
@@ -237,15 +236,7 @@ class Dispatcher:
             answers.put((work, answer))
 
     def _answer(self, work: _Work, started: float, outcome: Outcome) -> Answer:
-        """The attempt made at `started`, and the status its outcome leaves the delivery in (a retry: when due)."""
-        delay = None
-        if outcome.ok:
-            status = "delivered"
-        elif outcome.final or not is_retryable(outcome.status_code):
-            status = "failed"
-        else:
-            delay = next_delay(self.schedule, work.attempt, outcome.retry_after)
-            status = "failed" if delay is None else "retrying"
+        """The attempt made at `started`, and the status its outcome leaves the delivery in."""
         attempt = DeliveryAttempt(
             delivery_id=work.key,
             number=work.attempt,
@@ -256,7 +247,7 @@ class Dispatcher:
             error=outcome.error,
             expires_at=int(started) + self.retention_days * 86400,
         )
-        return Answer(attempt, status, clock.iso(started + delay) if delay is not None else None)
+        return answer_of(attempt, outcome, self.schedule, started)
 
     def _send_back(self, works: list[_Work], delays: list[float], done: str, failure: str) -> None:
         """Send the works' messages to the queue again (no attempt used): each result `done`, or the failure.
