@@ -83,7 +83,7 @@ def _run(report: Report, receiver: Receiver) -> None:
             )
             entry = trigger_service().logs.get_entry(org, accepted.log_id)
             return [
-                {"org_id": org, "log_id": accepted.log_id, "delivery_id": d, "attempt": 1} for d in entry["deliveries"]
+                {"org_id": org, "log_id": accepted.log_id, "delivery_id": d, "attempt": 1} for d in entry.deliveries
             ]
 
         times = []

@@ -26,6 +26,7 @@ import boto3
 
 from bench.common import ROOT, moto_with_resources, preserved_environment
 from bench.run import QUICK, Report, median, sample
+from lead_events.logic.dates import iso
 from lead_events.store import keys
 
 ORG = "bench-logs"
@@ -56,7 +57,7 @@ def _entry(n: int) -> dict[str, Any]:
         "transaction_id": f"CLICK-{n % 20_000}",
         "campaign_id": campaign,
         "source": "inbound",
-        "created_at": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "created_at": iso(created),
         "status": status,
         "conversion": event == "sale",
         "fields": {},

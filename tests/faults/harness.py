@@ -51,7 +51,7 @@ class Crash(BaseException):
 
 
 def _caller() -> str:
-    """The project's function that made the AWS call being answered (`store.logs.claim`), for the matrix."""
+    """The project's function that made the AWS call being answered (`store.entries.put_attempts`), for the matrix."""
     frame = inspect.currentframe()
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
@@ -74,7 +74,7 @@ class Boundary:
         """A request was answered and its record is not complete: the one moment a copy can follow."""
         return self.function == "dispatcher" and (
             self.step.startswith("HTTP")
-            or "(store.logs._put_attempts)" in self.step  # the attempts, not yet the states
+            or "(store.entries.put_attempts)" in self.step  # the attempts, not yet the states
         )
 
 

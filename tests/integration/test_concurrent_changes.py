@@ -25,7 +25,7 @@ from lead_events.logic.orgs import create_organization
 from lead_events.models.campaigns import EventListCreate
 from lead_events.models.postbacks import PostbackCreate
 from lead_events.store.campaigns import CampaignStore
-from lead_events.store.logs import LogStore
+from lead_events.store.entries import EntryStore
 from lead_events.store.orgs import OrgStore
 from lead_events.store.postbacks import PostbackStore
 from lead_events.wiring import (
@@ -366,7 +366,7 @@ def test_an_entry_redelivered_twice_at_once_is_409_the_second_time(
     log_id = accepted["log_id"]
     assert org.logs("GET", f"/logs/{log_id}")[1]["status"] == "failed"
     # Both read the failed delivery; the other redelivery lands first.
-    meanwhile(monkeypatch, LogStore, "get_entry", lambda: redeliver(log_store(), org.org_id, log_id))
+    meanwhile(monkeypatch, EntryStore, "get_entry", lambda: redeliver(log_store(), org.org_id, log_id))
 
     status, body = org.logs("POST", f"/logs/{log_id}/redeliver")
 

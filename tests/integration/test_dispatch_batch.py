@@ -15,8 +15,9 @@ from typing import Any
 import boto3
 import pytest
 
+from lead_events.models.entries import DeliveryAttempt
 from lead_events.store.dynamo import to_item
-from lead_events.store.logs import LogStore
+from lead_events.store.entries import EntryStore
 from local.conflicts import HOLD_VARIABLE
 from tests.conftest import Deploy, lambda_context
 from tests.integration.conftest import Org, dispatch, drain_queue
@@ -62,21 +63,21 @@ def test_a_delivery_recorded_after_another_changed_its_entry_is_recorded_from_th
     org: Org, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     log_id = _three_postbacks(org, receiver)
-    original = LogStore.record_attempts
+    original = EntryStore.put_attempts
     raced = []
 
-    def after_a_concurrent_writer(self: LogStore, records: list[Any], entry: Any) -> Any:
-        # Another dispatcher recorded a delivery of the same entry between this claim and its record.
+    def then_a_concurrent_writer(self: EntryStore, org_id: str, log_id: str, attempts: list[DeliveryAttempt]) -> None:
+        original(self, org_id, log_id, attempts)
+        # Another dispatcher recorded a delivery of the same entry between this claim and this record.
         boto3.client("dynamodb").update_item(
             TableName=self.table,
-            Key=self._entry_key(org.org_id, log_id),
+            Key=self._entry_key(org_id, log_id),
             UpdateExpression="ADD version :one",
             ExpressionAttributeValues=to_item({":one": 1}),
         )
-        raced.extend(r.delivery_id for r in records)
-        return original(self, records, entry)
+        raced.extend(a.delivery_id for a in attempts)
 
-    monkeypatch.setattr(LogStore, "record_attempts", after_a_concurrent_writer)
+    monkeypatch.setattr(EntryStore, "put_attempts", then_a_concurrent_writer)
     assert dispatch(drain_queue()) == {"batchItemFailures": []}
     assert len(raced) == 3
     assert _outcomes(org, log_id) == ("failed", EXPECTED)
@@ -141,14 +142,14 @@ def test_a_claimed_delivery_there_is_no_time_left_for_waits_out_its_claim_in_the
     deploy(POSTBACK_REQUEST_TIMEOUT="1")
     log_id = _three_postbacks(org, receiver)
     records = drain_queue()
-    original = LogStore.claim
+    original = EntryStore.claim_deliveries
 
-    def slow_claim(self: LogStore, *args: Any) -> Any:
+    def slow_claim(self: EntryStore, *args: Any) -> Any:
         entry = original(self, *args)
         time.sleep(1.5)  # by the time the requests could start, the invocation's time is too short for them
         return entry
 
-    monkeypatch.setattr(LogStore, "claim", slow_claim)
+    monkeypatch.setattr(EntryStore, "claim_deliveries", slow_claim)
     context = lambda_context("dispatcher")
     context.timeout_seconds = 1 + RECORD_SECONDS + 1  # room to start at first, not after the claim
     assert lambda_handler({"Records": records}, context) == {"batchItemFailures": []}

@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 from lead_events import aws
+from lead_events.logic.dates import iso
 from lead_events.store import keys
 from lead_events.wiring import log_store
 from tests.clock import MONTH_EDGES, packed_before, set_clock
@@ -35,7 +36,7 @@ def _entries(
             "transaction_id": f"T{n}",
             "campaign_id": CAMPAIGNS[n % 4],
             "source": "api",
-            "created_at": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "created_at": iso(created),
             "status": STATUSES[n % 4],
             "conversion": True,
             "fields": {},

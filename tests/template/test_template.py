@@ -153,7 +153,7 @@ def test_the_outbox_relays_the_logs_tables_stream_until_each_record_is_relayed()
     assert (props["MaximumRetryAttempts"], props["MaximumRecordAgeInSeconds"]) == (-1, -1)
     assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["OutboxFailureQueue", "Arn"]}
     # The filter names the attribute the store writes work into.
-    from lead_events.store.logs import OUTBOX
+    from lead_events.store.entry_items import OUTBOX
 
     [pattern] = [json.loads(f["Pattern"]) for f in props["FilterCriteria"]["Filters"]]
     assert pattern == {"dynamodb": {"NewImage": {OUTBOX: {"S": [{"exists": True}]}}}}

@@ -16,6 +16,12 @@ def test_a_cursor_round_trips_to_the_start_key_in_the_callers_partition() -> Non
     assert decode_cursor(cursor, "ORG#org-b", "EVENT#") == {"pk": {"S": "ORG#org-b"}, "sk": {"S": "EVENT#sale"}}
 
 
+def test_a_cursor_handed_out_before_is_still_read_the_same() -> None:
+    cursor = "eyJzayI6ICJFVkVOVCNzYWxlIn0"  # {"sk": "EVENT#sale"}, as clients hold it
+    assert encode_cursor({"pk": {"S": "ORG#org-a"}, "sk": {"S": "EVENT#sale"}}) == cursor
+    assert decode_cursor(cursor, "ORG#org-a", "EVENT#") == {"pk": {"S": "ORG#org-a"}, "sk": {"S": "EVENT#sale"}}
+
+
 def test_no_last_key_means_no_cursor() -> None:
     assert encode_cursor(None) is None
     assert decode_cursor(None, "ORG#a", "EVENT#") is None

@@ -8,7 +8,7 @@ import pytest
 
 from lead_events.errors import InvalidCursor, Unprocessable
 from lead_events.logic.dates import date_range, days, iso, months_newest_first
-from lead_events.store.logs import decode_listing_cursor, encode_listing_cursor
+from lead_events.store.listing import decode_listing_cursor, encode_listing_cursor
 from tests.clock import MONTH_EDGES, set_clock
 
 
@@ -68,6 +68,18 @@ def test_listing_cursors_round_trip_and_carry_no_tenant() -> None:
     cursor = encode_listing_cursor("2026-11", "2026-11-26T10:00:00.000Z#1a2b3c")
     assert decode_listing_cursor(cursor) == ("2026-11", "2026-11-26T10:00:00.000Z#1a2b3c")
     assert "ORG" not in base64.urlsafe_b64decode(cursor + "==").decode()
+
+
+@pytest.mark.parametrize(
+    ("cursor", "month"),
+    [
+        ("eyJtIjogIjIwMjYtMTEiLCAiayI6ICIyMDI2LTExLTI2VDEwOjAwOjAwLjAwMFojMWEyYjNjIn0", "2026-11"),
+        ("eyJtIjogbnVsbCwgImsiOiAiMjAyNi0xMS0yNlQxMDowMDowMC4wMDBaIzFhMmIzYyJ9", None),  # a lead's listing
+    ],
+)
+def test_listing_cursors_handed_out_before_are_still_read_the_same(cursor: str, month: str | None) -> None:
+    assert encode_listing_cursor(month, "2026-11-26T10:00:00.000Z#1a2b3c") == cursor
+    assert decode_listing_cursor(cursor) == (month, "2026-11-26T10:00:00.000Z#1a2b3c")
 
 
 def _forge(value: object) -> str:

@@ -71,6 +71,11 @@ class LogNotFound(NotFound):
         super().__init__(f"No log entry with id '{log_id}' exists in this organization.")
 
 
+class NothingToRedeliver(Conflict):
+    def __init__(self) -> None:
+        super().__init__("This entry has no failed deliveries to redeliver.")
+
+
 class InvalidToken(NotFound):
     def __init__(self) -> None:
         super().__init__(

@@ -18,9 +18,10 @@ if TYPE_CHECKING:
     from lead_events.store.affiliates import AffiliateStore
     from lead_events.store.campaigns import CampaignStore
     from lead_events.store.config import ConfigTable
+    from lead_events.store.entries import EntryStore
     from lead_events.store.events import EventStore
     from lead_events.store.leads import LeadStore
-    from lead_events.store.logs import LogListing, LogStore
+    from lead_events.store.listing import LogListing
     from lead_events.store.orgs import OrgStore
     from lead_events.store.postbacks import PostbackStore
     from lead_events.store.queue import DeliveryQueue
@@ -70,10 +71,10 @@ def lead_store() -> LeadStore:
 
 
 @cache
-def log_store() -> LogStore:
-    from lead_events.store.logs import LogStore
+def log_store() -> EntryStore:
+    from lead_events.store.entries import EntryStore
 
-    return LogStore(aws.dynamodb(), settings().logs_table)
+    return EntryStore(aws.dynamodb(), settings().logs_table)
 
 
 @cache
@@ -85,7 +86,7 @@ def report_store() -> ReportStore:
 
 @cache
 def log_listing() -> LogListing:
-    from lead_events.store.logs import LogListing
+    from lead_events.store.listing import LogListing
 
     return LogListing(log_store())
 

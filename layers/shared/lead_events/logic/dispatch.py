@@ -8,14 +8,15 @@ with several postbacks), and every entry goes through at once:
    nobody else holds it; if any is not, each is claimed on its own;
 2. the requests, at most POOL_SIZE at a time on the pooled HTTP session, each bounded in
    wall-clock time (http/client.py): a slow receiver holds one slot and nothing else;
-3. the record of each delivery, the moment its answer is in (store/logs.py `record_attempts`), by
-   the entry's own thread, so the request's slot is free for the next request at once: its
-   attempt, then its new state in the entry with its retry named in the entry's outbox in that
-   same write, so the retry's message follows from the record whatever happens next. The entry's
-   status depends on all its deliveries, so its records are conditional on its version: one
-   write of the entry at a time, and the answers that come in meanwhile go together in the next
-   (as do those that come in within COALESCE_SECONDS of each other while more are out). A record
-   waits at most for a sibling's write, never for its request.
+3. the record of each delivery, the moment its answer is in, by the entry's own thread, so the
+   request's slot is free for the next request at once: its attempt item, then its new state
+   (logic/delivery_state.py `record`) in the entry with its retry named in the entry's outbox in
+   that same write, so the retry's message follows from the record whatever happens next. The
+   entry's status depends on all its deliveries, so its records are conditional on its version
+   (computed again from the entry as it is when another write came first): one write of the
+   entry at a time, and the answers that come in meanwhile go together in the next (as do those
+   that come in within COALESCE_SECONDS of each other while more are out). A record waits at most
+   for a sibling's write, never for its request.
 
 So a duplicate or stale SQS message never fires a delivery that has succeeded and never repeats an
 attempt that was recorded; a crash at any point leaves the deliveries claimed until the
@@ -36,13 +37,14 @@ from queue import Empty, SimpleQueue
 from typing import Any
 
 from lead_events import clock
-from lead_events.errors import NotFound
+from lead_events.errors import LogNotFound, NotFound
 from lead_events.http.client import POOL_SIZE, Outcome, request_bound, send
 from lead_events.logic.deliveries import delivery_id
-from lead_events.logic.retry import is_retryable, next_delay
+from lead_events.logic.delivery_state import Answer, answer_of, record, write_from
 from lead_events.logic.signing import signature_headers
+from lead_events.models.entries import DeliveryAttempt, DeliveryState, Entry
 from lead_events.observability import logger
-from lead_events.store.logs import AttemptRecord, LogStore
+from lead_events.store.entries import EntryStore
 from lead_events.store.postbacks import PostbackStore
 from lead_events.store.queue import DeliveryQueue
 
@@ -75,7 +77,7 @@ class _Work:
     key: str  # the delivery within its entry
     attempt: int
     result: Result | None = None
-    entry: dict[str, Any] | None = None  # as its claim returned it
+    entry: Entry | None = None  # as its claim returned it
     delay: float = 0  # for a message handed back: until its claim has run out
 
     @classmethod
@@ -87,7 +89,7 @@ class _Work:
 
 @dataclass
 class Dispatcher:
-    logs: LogStore
+    logs: EntryStore
     postbacks: PostbackStore
     queue: DeliveryQueue
     schedule: tuple[float, ...]
@@ -130,10 +132,10 @@ class Dispatcher:
             return
         self._claim(works, claim_until)
         claimed = [w for w in works if w.entry is not None]
-        answers: SimpleQueue[tuple[_Work, AttemptRecord | None]] = SimpleQueue()
+        answers: SimpleQueue[tuple[_Work, Answer | None]] = SimpleQueue()
         for w in claimed:
             _pool.submit(self._fire_one, w, answers, claim_until, start_by)
-        latest: dict[str, Any] | None = None  # the entry as this batch's last record of it left it
+        latest: Entry | None = None  # the entry as this batch's last record of it left it
         out = len(claimed)
         while out:
             group = [answers.get()]
@@ -144,31 +146,46 @@ class Dispatcher:
                 except Empty:
                     break
             out -= len(group)
-            answered = [(w, record) for w, record in group if record is not None]
+            answered = [(w, answer) for w, answer in group if answer is not None]
             if answered:
                 latest = self._record(answered, latest) or latest
 
-    def _record(
-        self, answered: list[tuple[_Work, AttemptRecord]], latest: dict[str, Any] | None
-    ) -> dict[str, Any] | None:
+    def _record(self, answered: list[tuple[_Work, Answer]], latest: Entry | None) -> Entry | None:
         """Write answered deliveries of one entry; their results. The entry as written, if it was."""
-        records = [record for _, record in answered]
+        first = answered[0][0]
+        answers = [answer for _, answer in answered]
         # A claim's entry, or a previous record's when that is newer.
-        newest = max([r.entry for r in records] + ([latest] if latest else []), key=lambda e: e["version"])
+        seen = [w.entry for w, _ in answered if w.entry is not None] + ([latest] if latest else [])
+        newest = max(seen, key=lambda e: e.version)
         try:
-            written = self.logs.record_attempts(records, newest)
+            written = self._write_record(first.org_id, first.log_id, newest, answers)
         except Exception as exc:  # these messages fail; SQS hands them back
-            logger.exception("Could not record deliveries", extra={"log_id": records[0].log_id})
+            logger.exception("Could not record deliveries", extra={"log_id": first.log_id})
             for w, _ in answered:
                 w.result = exc
             return None
-        for w, record in answered:
-            w.result = str(record.changes["status"])
+        for w, answer in answered:
+            w.result = answer.status
+            assert w.entry is not None  # only claimed deliveries are answered
             try:
-                self._track_postback(w, record.entry["deliveries"][w.key], record)
+                self._track_postback(w, w.entry.deliveries[w.key], answer.status)
             except Exception:  # the delivery is recorded: its postback's run of failures is only bookkeeping
                 logger.exception("Could not update the postback's failures", extra={"log_id": w.log_id})
         return written
+
+    def _write_record(self, org_id: str, log_id: str, entry: Entry, answers: list[Answer]) -> Entry | None:
+        """The attempt items, then the deliveries' new states; the entry as written (None: nothing was).
+
+        The attempt items first: a crash before the second write leaves the deliveries claimed but
+        unrecorded, so their messages, back after the visibility timeout, make the attempts again
+        (with the same webhook-ids) and overwrite the attempt items with what those requests got.
+        A repeated record, finding the attempts counted in the entry, changes nothing.
+        """
+        self.logs.put_attempts(org_id, log_id, [a.attempt for a in answers])
+        try:
+            return write_from(entry, lambda seen: record(seen, answers), self.logs.record_deliveries)
+        except LogNotFound:
+            return None  # the entry is gone (expired): nothing to record into
 
     def _claim(self, works: list[_Work], claim_until: float) -> None:
         """Claim the works together when they can all be, else each on its own."""
@@ -176,7 +193,7 @@ class Dispatcher:
         first = works[0]
         if len(works) > 1 and len({w.key for w in works}) == len(works):
             try:
-                entry = self.logs.claim(
+                entry = self.logs.claim_deliveries(
                     first.org_id, first.log_id, [(w.key, w.attempt) for w in works], now, claim_until
                 )
             except Exception:
@@ -187,7 +204,7 @@ class Dispatcher:
                 return
         for w in works:
             try:
-                w.entry = self.logs.claim(w.org_id, w.log_id, [(w.key, w.attempt)], now, claim_until)
+                w.entry = self.logs.claim_deliveries(w.org_id, w.log_id, [(w.key, w.attempt)], now, claim_until)
             except Exception as exc:  # this message fails alone; SQS hands it back
                 logger.exception("Could not claim a delivery", extra={"log_id": w.log_id, "delivery_id": w.key})
                 w.result = exc
@@ -198,80 +215,69 @@ class Dispatcher:
     def _fire_one(
         self,
         work: _Work,
-        answers: SimpleQueue[tuple[_Work, AttemptRecord | None]],
+        answers: SimpleQueue[tuple[_Work, Answer | None]],
         claim_until: float,
         start_by: float | None,
     ) -> None:
-        """Fire one claimed delivery and hand its record to its entry (None when there is none). Never raises."""
-        record = None
+        """Fire one claimed delivery and hand its answer to its entry (None when there is none). Never raises."""
+        answer = None
         try:
             if start_by is not None and time.monotonic() > start_by:
                 work.result, work.delay = "late", max(claim_until - clock.now(), 0) + 1
             else:
                 assert work.entry is not None
                 started = clock.now()
-                outcome = self._fire(work, work.entry["deliveries"][work.key])
-                record = self._attempt_record(work, work.entry, started, outcome)
+                outcome = self._fire(work, work.entry.deliveries[work.key])
+                answer = self._answer(work, started, outcome)
         except Exception as exc:  # this message fails alone; SQS hands it back
             logger.exception("Delivery failed", extra={"log_id": work.log_id, "delivery_id": work.key})
             work.result = exc
         finally:
-            answers.put((work, record))
+            answers.put((work, answer))
 
-    def _attempt_record(self, work: _Work, entry: dict[str, Any], started: float, outcome: Outcome) -> AttemptRecord:
-        changes: dict[str, Any] = {"last_status_code": outcome.status_code, "error": outcome.error}
-        delay = None
-        if outcome.ok:
-            changes["status"] = "delivered"
-        elif outcome.final or not is_retryable(outcome.status_code):
-            changes["status"] = "failed"
-        else:
-            delay = next_delay(self.schedule, work.attempt, outcome.retry_after)
-            changes["status"] = "failed" if delay is None else "retrying"
-        changes["next_attempt_at"] = clock.iso(started + delay) if delay is not None else None
-        return AttemptRecord(
-            org_id=work.org_id,
-            log_id=work.log_id,
+    def _answer(self, work: _Work, started: float, outcome: Outcome) -> Answer:
+        """The attempt made at `started`, and the status its outcome leaves the delivery in."""
+        attempt = DeliveryAttempt(
             delivery_id=work.key,
             number=work.attempt,
-            attempt={
-                "at": clock.iso(started),
-                "status_code": outcome.status_code,
-                "elapsed_ms": outcome.elapsed_ms,
-                "response_body": outcome.response_body,
-                "error": outcome.error,
-            },
-            changes=changes,
+            at=clock.iso(started),
+            status_code=outcome.status_code,
+            elapsed_ms=outcome.elapsed_ms,
+            response_body=outcome.response_body,
+            error=outcome.error,
             expires_at=int(started) + self.retention_days * 86400,
-            entry=entry,
         )
+        return answer_of(attempt, outcome, self.schedule, started)
+
+    def _send_back(self, works: list[_Work], delays: list[float], done: str, failure: str) -> None:
+        """Send the works' messages to the queue again (no attempt used): each result `done`, or the failure.
+
+        SQS hands back a message that could not be sent again, after its visibility timeout.
+        """
+        queued = self.queue.send([(w.message, delay) for w, delay in zip(works, delays, strict=True)])
+        for w, ok in zip(works, queued, strict=True):
+            w.result = done if ok else RuntimeError(failure)
 
     def _hand_back(self, works: list[_Work]) -> None:
         """Messages there was no time left for go back to the queue (no attempt used)."""
-        if not works:
-            return
-        unqueued = self.queue.send_delayed([(w.message, w.delay) for w in works])
-        for w in works:
-            # SQS hands back a message that could not be re-queued; it comes back after its visibility timeout.
-            late = w.message in unqueued
-            w.result = RuntimeError("could not re-queue a delivery there was no time for") if late else "requeued"
+        if works:
+            self._send_back(
+                works, [w.delay for w in works], "requeued", "could not re-queue a delivery there was no time for"
+            )
 
     def _defer_early(self, works: list[_Work]) -> None:
         """SQS delays at most 15 minutes: wait out the rest of a longer backoff in further hops."""
         now = clock.now()
         early = [w for w in works if float(w.message.get("not_before") or 0) - now > 1]
-        if not early:
-            return
-        unqueued = self.queue.send_delayed([(w.message, float(w.message["not_before"]) - now) for w in early])
-        for w in early:
-            # SQS hands back a message that could not be re-queued; it is deferred again then.
-            w.result = RuntimeError("could not re-queue a deferred delivery") if w.message in unqueued else "deferred"
+        if early:  # one not sent on is deferred again when SQS hands it back
+            delays = [float(w.message["not_before"]) - now for w in early]
+            self._send_back(early, delays, "deferred", "could not re-queue a deferred delivery")
 
     @staticmethod
-    def _tracked(delivery: dict[str, Any]) -> bool:
-        return delivery.get("kind") == "event" and bool(delivery.get("postback_id"))
+    def _tracked(delivery: DeliveryState) -> bool:
+        return delivery.kind == "event" and bool(delivery.postback_id)
 
-    def _track_postback(self, work: _Work, delivery: dict[str, Any], record: AttemptRecord) -> None:
+    def _track_postback(self, work: _Work, delivery: DeliveryState, status: str) -> None:
         """Keep the event postback's run of failures; it disables itself after `auto_disable_after`.
 
         A success writes the postback only when it may end a run: a retry or redelivery, or a first
@@ -280,26 +286,26 @@ class Dispatcher:
         """
         if not self._tracked(delivery):
             return
-        status = record.changes["status"]
-        if status == "delivered" and (work.attempt > 1 or bool(delivery.get("failing", True))):
-            self.postbacks.note_success(work.org_id, delivery["event"], delivery["postback_id"])
+        event, postback_id = delivery.event or "", delivery.postback_id or ""
+        if status == "delivered" and (work.attempt > 1 or delivery.failing):
+            self.postbacks.note_success(work.org_id, event, postback_id)
         elif status == "failed":
             self.postbacks.note_final_failure(
-                work.org_id, delivery["event"], delivery["postback_id"], self.auto_disable_after, clock.iso(clock.now())
+                work.org_id, event, postback_id, self.auto_disable_after, clock.iso(clock.now())
             )
 
-    def _fire(self, work: _Work, delivery: dict[str, Any]) -> Outcome:
+    def _fire(self, work: _Work, delivery: DeliveryState) -> Outcome:
         webhook_id = delivery_id(work.log_id, work.key)
-        headers = dict(delivery.get("headers") or {})
-        body = delivery.get("body")
-        if delivery.get("signed") and delivery.get("method") == "POST":
+        headers = dict(delivery.headers)
+        body = delivery.body
+        if delivery.signed and delivery.method == "POST":
             try:
-                secret = self.postbacks.get(work.org_id, delivery["event"], delivery["postback_id"]).signing_secret
+                secret = self.postbacks.get(
+                    work.org_id, delivery.event or "", delivery.postback_id or ""
+                ).signing_secret
             except NotFound:
                 secret = None
             if not secret:
                 return Outcome(False, None, 0, None, "The postback was deleted or lost its signing secret.", final=True)
             headers |= signature_headers(secret, webhook_id, datetime.now(UTC), body or "")
-        return send(
-            delivery["method"], delivery["url"], headers, body, delivery.get("success_match"), delivery_id=webhook_id
-        )
+        return send(delivery.method, delivery.url, headers, body, delivery.success_match, delivery_id=webhook_id)

@@ -6,8 +6,8 @@ import secrets
 
 from lead_events.clock import utc_now
 from lead_events.models.leads import Lead, LeadCreate, LeadWithTimeline, TimelineEntry
+from lead_events.store.entries import EntryStore
 from lead_events.store.leads import LeadStore
-from lead_events.store.logs import LogStore
 
 
 def register_lead(store: LeadStore, org_id: str, data: LeadCreate) -> Lead:
@@ -21,10 +21,15 @@ def register_lead(store: LeadStore, org_id: str, data: LeadCreate) -> Lead:
 
 
 def lead_with_timeline(
-    leads: LeadStore, logs: LogStore, org_id: str, lead_id: str | None = None, transaction_id: str | None = None
+    leads: LeadStore, logs: EntryStore, org_id: str, lead_id: str | None = None, transaction_id: str | None = None
 ) -> LeadWithTimeline:
     """The lead, found by its id or its transaction id, with its accepted events oldest first."""
     lead = leads.get(org_id, lead_id=lead_id, transaction_id=transaction_id)
     entries = logs.lead_timeline(org_id, lead.lead_id)
-    timeline = [TimelineEntry(**{f: e.get(f) for f in TimelineEntry.model_fields}) for e in entries]
+    timeline = [
+        TimelineEntry(
+            log_id=e.log_id, event=e.event, source=e.source, status=e.status, revenue=e.revenue, created_at=e.created_at
+        )
+        for e in entries
+    ]
     return LeadWithTimeline(**lead.model_dump(), events=timeline)

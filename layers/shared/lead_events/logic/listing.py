@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lead_events.logic.dates import date_range, iso, months_newest_first
 from lead_events.models.listing import LogFilters, LogListItem, LogPage
-from lead_events.store.logs import LogListing
+from lead_events.store.listing import LogListing
 
 
 def list_logs(
@@ -31,8 +31,16 @@ def list_logs(
     )
     rows = [
         LogListItem(
-            **{f: item.get(f) for f in LogListItem.model_fields if f != "response_code"},
-            response_code=item.get("last_status_code"),
+            log_id=item.log_id,
+            created_at=item.created_at,
+            event=item.event,
+            lead_id=item.lead_id,
+            transaction_id=item.transaction_id,
+            campaign_id=item.campaign_id,
+            source=item.source,
+            status=item.status,
+            response_code=item.last_status_code,
+            revenue=item.revenue,
         )
         for item in items
     ]

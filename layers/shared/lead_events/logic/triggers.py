@@ -2,7 +2,7 @@
 
 Warm cost: one BatchGetItem (the lead + the organization's config version) and one
 TransactWriteItems (the log entry + the once-per-lead marker + report counters). The entry names
-its deliveries in its outbox (store/logs.py), so once the transaction commits they reach the
+its deliveries in its outbox (store/entries.py), so once the transaction commits they reach the
 queue through the table's stream: nothing else is left for this request to do, and no crash after
 the commit can lose them.
 """

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
@@ -15,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from lead_events.aws import CONFLICT_ATTEMPTS, conflict_pause
 from lead_events.errors import ConcurrentChange, InvalidCursor
+from lead_events.store import cursors
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -126,26 +124,17 @@ def transact(
 
 
 def encode_cursor(last_key: Mapping[str, Any] | None) -> str | None:
-    """An opaque cursor for the page after `last_key` (the query's LastEvaluatedKey): only its sort key.
-
-    The partition key is never in the cursor: it is rebuilt from the caller's organization, so a
-    cursor cannot lead into another tenant's data.
-    """
+    """The cursor of the page after `last_key` (the query's LastEvaluatedKey): only its sort key (store/cursors.py)."""
     if not last_key:
         return None
-    sort_key = last_key["sk"]["S"]
-    return base64.urlsafe_b64encode(json.dumps({"sk": sort_key}).encode()).decode().rstrip("=")
+    return cursors.encode({"sk": last_key["sk"]["S"]})
 
 
 def decode_cursor(cursor: str | None, pk: str, sk_prefix: str) -> dict[str, Any] | None:
-    """The ExclusiveStartKey for `cursor`, or InvalidCursor if it was not made for this listing."""
+    """The ExclusiveStartKey for `cursor` in partition `pk`, or InvalidCursor if it was not made for this listing."""
     if cursor is None:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        sort_key = json.loads(raw)["sk"]
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
-        raise InvalidCursor() from exc
+    [sort_key] = cursors.decode(cursor, "sk")
     if not isinstance(sort_key, str) or not sort_key.startswith(sk_prefix) or len(sort_key) > 1024:
         raise InvalidCursor()
     return {"pk": {"S": pk}, "sk": {"S": sort_key}}

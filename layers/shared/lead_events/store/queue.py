@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -20,15 +21,14 @@ class DeliveryQueue:
         self.sqs = client
         self.queue_url = queue_url
 
-    def send(self, messages: list[dict[str, Any]], delay_seconds: float = 0) -> list[dict[str, Any]]:
-        """Queue `messages` (each a delivery reference); returns those that could not be queued."""
-        return self.send_delayed([(m, delay_seconds) for m in messages])
+    def send(self, messages: Sequence[tuple[dict[str, Any], float]]) -> list[bool]:
+        """Queue each message (a delivery reference) with its delay in seconds, capped at SQS's 15 minutes.
 
-    def send_delayed(self, messages: list[tuple[dict[str, Any], float]]) -> list[dict[str, Any]]:
-        """Queue each message with its own delay (capped at SQS's 15 minutes); returns those not queued."""
-        failed: list[dict[str, Any]] = []
+        Whether each was queued, in order: a message SQS refused, or that a batch could not reach SQS
+        with, is False, for the caller to hand on.
+        """
+        queued: list[bool] = []
         for start in range(0, len(messages), 10):
-            batch = [m for m, _ in messages[start : start + 10]]
             entries = [
                 {
                     "Id": str(i),
@@ -41,7 +41,8 @@ class DeliveryQueue:
                 answer = self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)  # type: ignore[arg-type]
             except (ClientError, BotoCoreError):
                 logger.exception("Could not queue deliveries")
-                failed += batch
+                queued += [False] * len(entries)
                 continue
-            failed += [batch[int(f["Id"])] for f in answer.get("Failed", [])]
-        return failed
+            refused = {int(f["Id"]) for f in answer.get("Failed", [])}
+            queued += [i not in refused for i in range(len(entries))]
+        return queued

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from lead_events.errors import ConcurrentChange, EventAlreadyFired
 from lead_events.store import keys
 from lead_events.store.dynamo import Cancelled, from_item, to_item, transact
+from lead_events.store.entries import EntryStore
 from lead_events.store.leads import LeadStore, lead_from_item
-from lead_events.store.logs import LogStore
 from lead_events.store.reports import ReportStore
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ _UNPROCESSED_TRIES = 5
 
 
 class TriggerStore:
-    def __init__(self, leads: LeadStore, logs: LogStore, reports: ReportStore, config_table: str) -> None:
+    def __init__(self, leads: LeadStore, logs: EntryStore, reports: ReportStore, config_table: str) -> None:
         self._leads, self._logs, self._reports = leads, logs, reports
         self._config_table = config_table
 
