@@ -17,6 +17,7 @@ from typing import Any
 from lead_events.errors import LogNotFound, PostbackNotFound
 from lead_events.http.client import Outcome
 from lead_events.models.entries import DeliveryAttempt, DeliveryState, Entry
+from lead_events.models.targets import PostbackTarget
 from lead_events.store.entries import EntryChanged
 
 ORG = "org-1"
@@ -180,10 +181,10 @@ class FakePostbacks:
     successes: list[str] = field(default_factory=list)
     final_failures: list[str] = field(default_factory=list)
 
-    def get_raw(self, org_id: str, event: str, postback_id: str) -> dict[str, Any]:
+    def get(self, org_id: str, event: str, postback_id: str) -> PostbackTarget:
         if postback_id not in self.secrets:
             raise PostbackNotFound(event, postback_id)
-        return {"id": postback_id, "signing_secret": self.secrets[postback_id]}
+        return PostbackTarget(url="https://receiver.example/", id=postback_id, signing_secret=self.secrets[postback_id])
 
     def note_success(self, org_id: str, event: str, postback_id: str) -> None:
         self.successes.append(postback_id)
