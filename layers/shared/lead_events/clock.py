@@ -25,6 +25,11 @@ def utc_now() -> str:
     return iso(now())
 
 
+def expiry(epoch: float, days: int) -> int:
+    """When an item stored at `epoch` and kept `days` expires (the tables' TTL attribute: epoch seconds)."""
+    return int(epoch) + days * 86400
+
+
 def epoch(iso_timestamp: str) -> float:
     """The inverse of `iso`."""
     return datetime.fromisoformat(iso_timestamp.replace("Z", "+00:00")).timestamp()

@@ -25,6 +25,9 @@ invocation's end at most, and their messages come back after the visibility time
 A request starts only while enough of the invocation is left to finish it and record it. A message
 there is no time left for goes back to the queue with no attempt used: as it was, when it was not
 claimed; delayed until its claim has run out, when it was.
+
+(Just over 300 lines on purpose: the steps above share the batch's deadline and its threads; what
+an answer does to a delivery is logic/delivery_state.py's.)
 """
 
 from __future__ import annotations
@@ -245,7 +248,7 @@ class Dispatcher:
             elapsed_ms=outcome.elapsed_ms,
             response_body=outcome.response_body,
             error=outcome.error,
-            expires_at=int(started) + self.retention_days * 86400,
+            expires_at=clock.expiry(started, self.retention_days),
         )
         return answer_of(attempt, outcome, self.schedule, started)
 

@@ -132,7 +132,7 @@ class TriggerService:
             "note": request.note,
             "actor": request.actor,
             "deliveries": deliveries,
-            "expires_at": int(accepted_at) + self.retention_days * 86400,
+            "expires_at": clock.expiry(accepted_at, self.retention_days),
         }
         self.store.accept_trigger(
             org_id,
