@@ -65,6 +65,7 @@ def _run(report: Report, receiver: Receiver) -> None:
         from lead_events.wiring import (
             event_store,
             lead_store,
+            log_store,
             org_store,
             postback_store,
             trigger_service,
@@ -81,7 +82,7 @@ def _run(report: Report, receiver: Receiver) -> None:
             accepted = trigger_service().trigger(
                 org, TriggerRequest(event="sale", source=Source.API, lead_id=lead.lead_id)
             )
-            entry = trigger_service().logs.get_entry(org, accepted.log_id)
+            entry = log_store().get_entry(org, accepted.log_id)
             return [
                 {"org_id": org, "log_id": accepted.log_id, "delivery_id": d, "attempt": 1} for d in entry.deliveries
             ]

@@ -1,4 +1,4 @@
-"""What attempts and redeliveries do to an entry's deliveries: the delivery state machine (product.md §7).
+"""What attempts and redeliveries do to an entry's deliveries: the delivery state machine.
 
     queued ── claim, attempt ──> delivered | retrying | failed
     retrying ── claim, attempt ──> delivered | retrying | failed
