@@ -28,8 +28,12 @@ class ConfigSnapshot:
         self.version = version
         self._items = items  # by sort key
 
+    @cached_property
+    def _in_order(self) -> list[tuple[str, dict[str, Any]]]:
+        return sorted(self._items.items())
+
     def _of_kind(self, prefix: str) -> list[dict[str, Any]]:
-        return [item for sk, item in sorted(self._items.items()) if sk.startswith(prefix)]
+        return [item for sk, item in self._in_order if sk.startswith(prefix)]
 
     # Events and their postbacks
 
@@ -91,13 +95,18 @@ class ConfigSnapshot:
 
     # Event lists, their assignments, campaign settings
 
-    def _assignments(self) -> list[dict[str, Any]]:
-        return [item for item in self._of_kind(keys.CAMPAIGN_PREFIX) if "list_id" in item]
+    @cached_property
+    def _campaigns_by_list(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for item in self._of_kind(keys.CAMPAIGN_PREFIX):
+            if "list_id" in item:
+                found.setdefault(item["list_id"], []).append(item["campaign_id"])
+        return found
 
     def _list(self, item: dict[str, Any]) -> EventList:
         from lead_events.models.campaigns import EventList
 
-        campaigns = sorted(a["campaign_id"] for a in self._assignments() if a["list_id"] == item["id"])
+        campaigns = sorted(self._campaigns_by_list.get(item["id"], []))
         return EventList(
             **{k: item[k] for k in ("id", "name", "description", "created_at", "updated_at")},
             events=list(item.get("events", [])),
