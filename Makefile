@@ -86,10 +86,12 @@ build: $(SAM_VENV)/.installed ## sam build (python3.13 comes from the project's 
 validate: $(SAM_VENV)/.installed ## sam validate --lint
 	$(SAM_VENV)/bin/sam validate --lint
 
-org: $(VENV)/.installed ## Create an organization: make org NAME=<name> (the local stack when it runs, else AWS)
-	@test -n "$(NAME)" || { echo "usage: make org NAME=<name>" >&2; exit 2; }
+# The local stack while it runs (it writes .local/dev.json, and removes it when it stops); AWS=1 (or no
+# local stack) talks to AWS: CONFIG_TABLE and API_URL from the stack's outputs, the usual credentials.
+org: $(VENV)/.installed ## Create an organization: make org NAME=<name> [AWS=1] (the local stack when it runs, else AWS)
+	@test -n "$(NAME)" || { echo "usage: make org NAME=<name> [AWS=1]" >&2; exit 2; }
 	@PYTHONPATH=layers/shared $(PY) -m lead_events.admin create-org --name "$(NAME)" \
-		$(if $(wildcard .local/dev.json),--local .local/dev.json)
+		$(if $(and $(wildcard .local/dev.json),$(filter-out 1,$(AWS))),--local .local/dev.json)
 
 fault-matrix: $(VENV)/.installed ## Run the fault-injection suite and write its matrix into docs/reliability.md
 	FAULT_MATRIX_UPDATE=1 $(PY) -m pytest -q tests/faults

@@ -175,6 +175,27 @@ def test_the_admin_command_finds_the_local_stacks_endpoint_and_table_in_its_dev_
     assert org["postback_url"].startswith(local_stack.api_url + "/postback/")
     assert local_stack.request("GET", "/events", key=org["api_key"]).status_code == 200
 
+    # With AWS_ENDPOINT_URL set (for the local stack, or for anything else), dev.json still decides.
+    elsewhere = {**env, "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+    again = subprocess.run(
+        [*command[:-1], "Gamma Leads", "--local", str(local_stack.dev_json)],
+        cwd=ROOT,
+        env=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout.strip().splitlines()[-1])["postback_url"].startswith(local_stack.api_url)
+
+    # A second "Beta Leads" is refused.
+    twice = subprocess.run(
+        [*command, "--local", str(local_stack.dev_json)], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert twice.returncode == 2
+    assert f"An organization named 'Beta Leads' already exists ({org['org_id']})" in twice.stderr
+
     # Without it, and without CONFIG_TABLE, it says which table it needs instead of guessing one.
     refused = subprocess.run(
         [*command, "--api-url", local_stack.api_url], cwd=ROOT, env=env, capture_output=True, text=True, check=False

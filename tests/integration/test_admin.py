@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from unittest import mock
 
@@ -13,6 +15,8 @@ import pytest
 from lead_events.admin import _use_local_stack, main
 from lead_events.logic.credentials import hash_secret
 from tests.conftest import lambda_context, sample_event
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_create_org_prints_json_whose_key_the_authorizer_accepts(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
@@ -76,3 +80,77 @@ def test_the_local_stacks_dev_json_gives_its_endpoint_and_its_table(tmp_path: Pa
         assert _use_local_stack(dev_json) == "http://127.0.0.1:3000"
         # The local stack's table, not one CONFIG_TABLE names for AWS.
         assert (os.environ["AWS_ENDPOINT_URL"], os.environ["CONFIG_TABLE"]) == ("http://127.0.0.1:4566", "t-local")
+
+
+def test_a_second_organization_with_the_same_name_is_refused_unless_allowed(
+    aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["create-org", "--name", "Acme Leads", "--api-url", "http://x"]) == 0
+    first = json.loads(capsys.readouterr().out.strip())
+
+    # Case and spacing aside, it is the same name: refused, naming the organization that has it.
+    assert main(["create-org", "--name", "  acme   LEADS ", "--api-url", "http://x"]) == 2
+    refused = capsys.readouterr()
+    assert refused.out == ""
+    assert f"An organization named 'acme   LEADS' already exists ({first['org_id']})" in refused.err
+    assert "--allow-duplicate-name" in refused.err
+    organizations = [
+        item
+        for item in boto3.client("dynamodb").scan(TableName="lead-events-dev-config")["Items"]
+        if item["sk"]["S"] == "ORG"
+    ]
+    assert len(organizations) == 1
+
+    assert main(["create-org", "--name", "Acme Leads", "--api-url", "http://x", "--allow-duplicate-name"]) == 0
+    assert json.loads(capsys.readouterr().out.strip())["org_id"] != first["org_id"]
+
+
+def _admin(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`make org`'s command in a process of its own, with only `env` (and PATH) in its environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "lead_events.admin", "create-org", "--name", "A", "--api-url", "http://x"],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": str(ROOT / "layers" / "shared"),
+            "CONFIG_TABLE": "lead-events-config",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+_NO_AWS_FILES = {"AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        pytest.param(_NO_AWS_FILES, "No AWS region: set AWS_REGION", id="no region"),
+        pytest.param(
+            {**_NO_AWS_FILES, "AWS_DEFAULT_REGION": "eu-west-1", "AWS_EC2_METADATA_DISABLED": "true"},
+            "No AWS credentials: set AWS_PROFILE",
+            id="no credentials",
+        ),
+        pytest.param(
+            {
+                **_NO_AWS_FILES,
+                "AWS_DEFAULT_REGION": "eu-west-1",
+                "AWS_ACCESS_KEY_ID": "x",
+                "AWS_SECRET_ACCESS_KEY": "x",
+                "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+            },
+            "Cannot reach http://127.0.0.1:9",
+            id="nothing listening",
+        ),
+    ],
+)
+def test_what_stops_it_reaching_aws_is_one_line_not_a_traceback(env: dict[str, str], says: str) -> None:
+    result = _admin(env)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(says), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

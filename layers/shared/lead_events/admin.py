@@ -14,18 +14,37 @@ import sys
 from pathlib import Path
 
 from lead_events.config import SettingsError
-from lead_events.errors import InvalidInput
+from lead_events.errors import LeadEventsError
 
 
 def _use_local_stack(dev_json: Path) -> str:
+    """Point boto3 at the running local stack's embedded AWS and table; its API URL."""
     dev = json.loads(dev_json.read_text())
-    os.environ.setdefault("AWS_ENDPOINT_URL", dev["aws_endpoint_url"])
+    # The local stack's endpoint and table, whatever the environment says for AWS (AWS_ENDPOINT_URL may be
+    # set for the local stack itself, or for another emulator).
+    os.environ["AWS_ENDPOINT_URL"] = dev["aws_endpoint_url"]
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    if dev.get("config_table"):  # the local stack's own table, whatever CONFIG_TABLE says for AWS
+    if dev.get("config_table"):
         os.environ["CONFIG_TABLE"] = dev["config_table"]
     return str(dev["api_url"])
+
+
+def _aws_problem(exc: Exception) -> str | None:
+    """One line for what stops boto3 from reaching the table (no region, no credentials, no endpoint)."""
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError
+
+    if isinstance(exc, NoRegionError):
+        return "No AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or a profile with a region) to the stack's."
+    if isinstance(exc, NoCredentialsError):
+        return "No AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
+    if isinstance(exc, EndpointConnectionError):
+        return f"Cannot reach {exc.kwargs.get('endpoint_url', 'DynamoDB')}: is the stack (or `make local`) running?"
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"DynamoDB refused: {error.get('Code', '?')}: {error.get('Message', '')}".rstrip(": ")
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,11 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--name", required=True)
     create.add_argument("--api-url", default=os.environ.get("API_URL"), help="base URL of the deployed API")
     create.add_argument("--local", type=Path, help="the local stack's dev.json, when it is running")
+    create.add_argument(
+        "--allow-duplicate-name", action="store_true", help="create it even if an organization has this name"
+    )
     args = parser.parse_args(argv)
 
     api_url = args.api_url
-    if args.local and not os.environ.get("AWS_ENDPOINT_URL"):
-        api_url = api_url or _use_local_stack(args.local)
+    if args.local:
+        api_url = _use_local_stack(args.local)
     if not api_url:
         parser.error("say where the API is: API_URL=https://... (the stack's ApiUrl output)")
     if not os.environ.get("CONFIG_TABLE"):
@@ -52,13 +74,18 @@ def main(argv: list[str] | None = None) -> int:
     from lead_events.wiring import org_store
 
     try:
-        created = create_organization(org_store(), args.name, api_url)
-    except InvalidInput as exc:
+        created = create_organization(org_store(), args.name, api_url, allow_duplicate_name=args.allow_duplicate_name)
+    except LeadEventsError as exc:
         print(exc.message, file=sys.stderr)
         return 2
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    except Exception as exc:
+        if (problem := _aws_problem(exc)) is None:
+            raise
+        print(problem, file=sys.stderr)
+        return 1
     print(json.dumps(created.model_dump()))
     return 0
 

@@ -27,6 +27,14 @@ class Conflict(LeadEventsError):
     status = 409
 
 
+class OrganizationNameTaken(Conflict):
+    def __init__(self, name: str, org_ids: list[str]) -> None:
+        super().__init__(
+            f"An organization named '{name}' already exists ({', '.join(org_ids)}); choose another name,"
+            " or pass --allow-duplicate-name to create a second one."
+        )
+
+
 class EventNotFound(NotFound):
     def __init__(self, name: str) -> None:
         super().__init__(f"No event named '{name}' exists in this organization.")

@@ -32,6 +32,7 @@ OPERATIONS = {
         "GetItem",
         "PutItem",
         "Query",
+        "Scan",  # the admin command only (store/orgs.py ids_named)
         "TransactWriteItems",
         "UpdateItem",
     ),

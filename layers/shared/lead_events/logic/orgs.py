@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Protocol
 
 from lead_events.clock import utc_now
-from lead_events.errors import InvalidInput
+from lead_events.errors import InvalidInput, OrganizationNameTaken
 from lead_events.logic.credentials import mint_api_key, mint_inbound_token, new_org_id
 from lead_events.models.orgs import CreatedOrganization, Organization
 
 
 class OrgWriter(Protocol):
     def create(self, org: Organization, key_id: str, key_hash: str, inbound_token: str) -> None: ...
+    def ids_named(self, name: str) -> list[str]: ...
 
 
 def postback_url(api_url: str, token: str) -> str:
@@ -19,11 +20,19 @@ def postback_url(api_url: str, token: str) -> str:
     return f"{api_url.rstrip('/')}/postback/{token}"
 
 
-def create_organization(store: OrgWriter, name: str, api_url: str) -> CreatedOrganization:
-    """Create an organization; the returned key and URL are the only time the secrets are shown."""
+def create_organization(
+    store: OrgWriter, name: str, api_url: str, *, allow_duplicate_name: bool = False
+) -> CreatedOrganization:
+    """Create an organization; the returned key and URL are the only time the secrets are shown.
+
+    A name another organization already has (case and spacing aside) is refused unless allowed:
+    two tenants called "Acme" are almost always one created twice.
+    """
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("The organization name must be 1 to 200 characters.")
+    if not allow_duplicate_name and (existing := store.ids_named(name)):
+        raise OrganizationNameTaken(name, existing)
     org = Organization(org_id=new_org_id(), name=name, created_at=utc_now())
     key = mint_api_key(org.org_id)
     token = mint_inbound_token(org.org_id)
