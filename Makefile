@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 # uv makes and fills every other environment from a lock; it is installed, pinned and hash-checked, with
-# the Python's own pip into an environment of its own (nothing outside this folder, nothing by hand).
+# the Python's own pip into a folder of its own (nothing outside this folder, nothing by hand).
 TOOLS_VENV := .venv-tools
 UV := $(TOOLS_VENV)/bin/uv
 export SAM_CLI_TELEMETRY := 0
@@ -28,17 +28,27 @@ LOCK_UPGRADE = $(if $(filter 1,$(UPGRADE)),--upgrade,$(addprefix --upgrade-packa
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
+# uv is one binary: pip puts it in a folder (--target) rather than a virtual environment of its own,
+# which would cost seconds of ensurepip for a pip that is never used.
 $(TOOLS_VENV)/.installed: requirements-tools.txt
-	@test -x $(TOOLS_VENV)/bin/python || $(PYTHON_BIN) -m venv $(TOOLS_VENV)
-	$(TOOLS_VENV)/bin/python -m pip install -q --require-hashes --no-deps -r requirements-tools.txt
+	@echo "Installing uv (requirements-tools.txt) ..."
+	@$(PYTHON_BIN) -m pip install -q --no-warn-script-location --root-user-action=ignore --require-hashes --no-deps --upgrade \
+		--target $(TOOLS_VENV) -r requirements-tools.txt
 	@touch $@
 
-# The project's environment: exactly what uv.lock holds (pyproject.toml's dependencies and its dev group).
+# What `make local` needs: the runtime dependencies and the local group (the embedded AWS), nothing of
+# the dev group. --inexact leaves alone what a full install added; no bytecode compilation (Python
+# compiles what it imports on first use).
+$(VENV)/.runtime: pyproject.toml uv.lock $(TOOLS_VENV)/.installed
+	$(UV) sync --frozen --inexact --no-dev --group local --python $(PYTHON_BIN)
+	@touch $@
+
+# The project's environment: exactly what uv.lock holds (pyproject.toml's dependencies and its groups).
 # Compiled to bytecode at install, as pip does (uv does not by default): imports, and so test start-up
 # and the benchmarks' cold starts, do not depend on whether Python may write __pycache__ at run time.
 $(VENV)/.installed: pyproject.toml uv.lock $(TOOLS_VENV)/.installed
-	$(UV) sync -q --frozen --compile-bytecode --python $(PYTHON_BIN)
-	@touch $@
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON_BIN)
+	@touch $@ $(VENV)/.runtime
 
 # A tool that pins dependencies of its own gets an environment of its own, made the same way for each:
 # requirements-NAME.in says what it needs, `make lock` compiles it into requirements-NAME.txt (every
@@ -60,7 +70,7 @@ lock: $(TOOLS_VENV)/.installed ## After editing pyproject.toml or a requirements
 			--generate-hashes $(LOCK_UPGRADE) "$$in" -o "$${in%.in}.txt" || exit 1; \
 	done
 
-local: $(VENV)/.installed ## Start the whole system locally (embedded AWS + HTTP API on 127.0.0.1:3000)
+local: $(VENV)/.runtime ## Start the whole system locally (embedded AWS + HTTP API on 127.0.0.1:3000)
 	$(PY) -m local
 
 test: install lint typecheck ## Install what is needed, lint, type-check and run every test

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cfnlint.decode import decode
+import yaml
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -263,6 +263,39 @@ def _merge_globals(defaults: dict[str, Any], props: dict[str, Any]) -> dict[str,
     return merged
 
 
+class _TemplateLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short forms (`!Ref`, `!GetAtt a.b`, `!Sub`, `!If` ...) read as their long forms."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, name: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if name in ("Ref", "Condition"):
+        return {name: value}
+    if name == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{name}": value}
+
+
+_TemplateLoader.add_multi_constructor("!", _intrinsic)
+
+
+def _read_template(template_path: Path) -> dict[str, Any]:
+    """The template as a dict (PyYAML: the local stack does without cfn-lint and what it brings)."""
+    try:
+        template = yaml.load(template_path.read_text(), Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader
+    except (OSError, yaml.YAMLError) as exc:
+        raise TemplateError(f"cannot read {template_path}: {exc}") from exc
+    if not isinstance(template, dict) or "Resources" not in template:
+        raise TemplateError(f"{template_path} is not a template: it has no Resources")
+    return template
+
+
 def load_stack(
     template_path: Path,
     overrides: dict[str, Any] | None = None,
@@ -272,9 +305,7 @@ def load_stack(
 
     `sqs_endpoint` is where queue URLs (a queue's Ref) point: the emulator's address locally.
     """
-    template, matches = decode(str(template_path))
-    if template is None:
-        raise TemplateError(f"cannot read {template_path}: {matches}")
+    template = _read_template(template_path)
     root = template_path.resolve().parent
     parameters = {name: p.get("Default") for name, p in template.get("Parameters", {}).items()}
     parameters.update(overrides or {})
