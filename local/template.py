@@ -273,8 +273,10 @@ def _intrinsic(loader: yaml.SafeLoader, name: str, node: yaml.Node) -> dict[str,
         value = loader.construct_scalar(node)
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
     else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        raise yaml.constructor.ConstructorError(None, None, f"!{name} on a {node.id}", node.start_mark)
     if name in ("Ref", "Condition"):
         return {name: value}
     if name == "GetAtt" and isinstance(value, str):
