@@ -276,7 +276,7 @@ def _intrinsic(loader: yaml.SafeLoader, name: str, node: yaml.Node) -> dict[str,
     elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
     else:
-        raise yaml.constructor.ConstructorError(None, None, f"!{name} on a {node.id}", node.start_mark)
+        raise yaml.constructor.ConstructorError(None, None, f"!{name} on a {type(node).__name__}", node.start_mark)
     if name in ("Ref", "Condition"):
         return {name: value}
     if name == "GetAtt" and isinstance(value, str):
