@@ -285,6 +285,26 @@ def test_every_other_screen_works_and_is_usable_at_tablet_width(
     expect(page.get_by_role("status").filter(has_text="saved")).to_be_visible()
     assert local_stack.request("GET", f"/events/{event}").json()["description"] == "Qualified by the call centre"
 
+    # A postback made through the API becomes, in place, a signed POST with a body; the API's refusal
+    # of an unknown macro is shown in the form
+    made = local_stack.request("POST", f"/events/{event}/postbacks", json={"url": receiver.url + "/qualified"})
+    assert made.status_code == 201, made.text
+    page.reload()
+    page.get_by_role("article", name=re.compile(r"^Postback GET ")).get_by_role("button", name="Edit").click()
+    edit = page.get_by_role("form", name="Edit postback")
+    edit.get_by_label("HTTP method").select_option("POST")
+    edit.get_by_label("Body", exact=True).fill('{"lead": "{no_such_macro}"}')
+    edit.get_by_role("button", name="Save postback").click()
+    expect(edit.get_by_role("alert")).to_contain_text("Unknown macro(s) {no_such_macro}")
+    edit.get_by_label("Body", exact=True).fill('{"lead": "{lead_id}"}')
+    edit.get_by_label("Signature").select_option("generate")
+    edit.get_by_role("button", name="Save postback").click()
+    expect(page.get_by_label("Signing secret")).to_have_value(re.compile(r"^whsec_"))
+    expect(page.get_by_role("article", name=re.compile(r"^Postback POST "))).to_contain_text("signed")
+    stored = local_stack.request("GET", f"/events/{event}/postbacks/{made.json()['id']}").json()
+    assert (stored["method"], stored["body"], stored["signed"]) == ("POST", {"lead": "{lead_id}"}, True)
+    screenshots(page, "10-postback-signed")
+
     # Event Lists: create one with the event, assign it to a campaign
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Event Lists").click()
     page.get_by_role("link", name="+ New List").first.click()
