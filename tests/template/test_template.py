@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from cfnlint.decode import decode
-
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
