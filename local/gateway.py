@@ -45,7 +45,9 @@ class _CompiledRoute:
             else:
                 pattern += "/" + re.escape(segment) if segment else ""
                 self.literal_segments += 1
-        self.regex = re.compile(f"^{pattern or '/'}$")
+        # As on AWS, a trailing slash still matches the route (/console/ is the /console route); the
+        # function sees the path as sent. A greedy variable takes the slash into its value instead.
+        self.regex = re.compile(f"^{pattern}/?$" if pattern and not self.greedy else f"^{pattern or '/'}$")
         self.route_key = f"{route.method} {route.path}" if route.method != "ANY" else f"ANY {route.path}"
 
     def match(self, method: str, path: str) -> dict[str, str] | None:

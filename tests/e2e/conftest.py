@@ -1,7 +1,9 @@
-"""The local stack (`python -m local`, what `make local` runs) started for real, on free ports."""
+"""The local stack (`python -m local`, what `make local` runs) started for real, on free ports, and
+the console in a browser against it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -88,3 +90,131 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     stack = start_local_stack(tmp_path_factory.mktemp("local"), {"POSTBACK_RETRY_SCHEDULE": "1,1,1"})
     yield stack
     stop_local_stack(stack)
+
+
+# --- The console in a browser: Debian's Chromium driven by Playwright (tests/e2e/test_console_browser.py).
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+# Without the background-networking flags Chromium's own connections are refused here, many at a time.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Screenshots of every console screen at both widths, kept after the run (git-ignored).
+SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
+LAPTOP = {"width": 1366, "height": 860}
+TABLET = {"width": 768, "height": 1024}
+WIDTHS = (LAPTOP, TABLET)
+_taken: list[Path] = []
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium; skipped without one, except under CI=true, where that fails the run."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and no browser at {CHROMIUM}: .ci/run installs Debian's chromium", pytrace=False)
+        pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A page at laptop width that fails its test on any script error or CSP violation."""
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # The API's expected 4xx answers are logged as "Failed to load resource"; anything else is a bug.
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and not message.text.startswith("Failed to load resource")
+            and errors.append(message.text)
+        ),
+    )
+    yield page
+    context.close()
+    assert errors == [], errors  # no script errors and no CSP violations on any screen
+
+
+@pytest.fixture(scope="module")
+def console_stack(local_stack: LocalStack) -> LocalStack:
+    """The local stack as an organization of its own (`make org`), so rotating its inbound URL or
+    counting its reports touches no other test."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "layers" / "shared"),
+        "AWS_ENDPOINT_URL": local_stack.aws_endpoint_url,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "CONFIG_TABLE": local_stack.config_table,  # (a module's fixture: the tests' environment is not set yet)
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lead_events.admin",
+            "create-org",
+            "--name",
+            f"Console Leads {os.urandom(3).hex()}",
+            "--api-url",
+            local_stack.api_url,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    org = json.loads(result.stdout.strip().splitlines()[-1])
+    return dataclasses.replace(local_stack, api_key=org["api_key"], postback_url=org["postback_url"])
+
+
+def sign_in(page: Any, stack: LocalStack, path: str = "/console") -> None:
+    """Open the console at `path` and paste the organization's key."""
+    page.goto(stack.api_url + path)
+    page.get_by_label("API key").fill(stack.api_key)
+    page.get_by_role("button", name="Open console").click()
+    page.get_by_role("heading", name="Event Management").wait_for()
+
+
+def horizontal_overflow(page: Any) -> int:
+    """How many pixels the page is wider than the window (a horizontal scrollbar when above 0)."""
+    return int(page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+def screenshots(page: Any, name: str) -> None:
+    """Screenshot the screen at laptop and at tablet width, checking neither scrolls sideways;
+    the page is left at the width it had."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    before = page.viewport_size
+    scrolled = page.evaluate("() => window.scrollY")
+    page.evaluate("() => window.scrollTo(0, 0)")  # else the sticky top bar is drawn mid-page
+    for size in WIDTHS:
+        page.set_viewport_size(size)
+        assert horizontal_overflow(page) <= 0, f"{name} scrolls sideways at {size['width']} px"
+        shot = SCREENSHOTS / f"{name}-{size['width']}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        _taken.append(shot)
+    page.set_viewport_size(before)
+    page.evaluate("(y) => window.scrollTo(0, y)", scrolled)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _taken:
+        terminalreporter.write_line(f"console screenshots ({len(_taken)}, at 1366 and 768 px): {SCREENSHOTS}")

@@ -1,135 +1,60 @@
 """The web console in a real browser (Debian's Chromium driven by Playwright) against the local stack.
 
 A person follows the product page: Settings > Event Management, + New Event, Save, Add Postback
-URL, Send Test, Trigger Event on a lead record, View Logs. Screenshots of every screen are saved
-to .artifacts/console/ (not committed). Without /usr/bin/chromium the tests are skipped, except
-under CI=true, where a missing browser fails the run.
+URL, Send Test, Edit, Trigger Event on a lead record, View Logs, Affiliates. Every screen is checked
+and kept as screenshots at 1366 px and at tablet width (768 px) in .artifacts/screenshots/ (not
+committed; the run prints where). Without /usr/bin/chromium the tests are skipped, except under
+CI=true, where a missing browser fails the run.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import os
 import re
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import LocalStack
+from tests.e2e.conftest import LAPTOP, TABLET, WIDTHS, LocalStack, horizontal_overflow, screenshots, sign_in
 from tests.receiver import Receiver
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-# Without the background-networking flags Chromium's own connections are refused here, many at a time.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = ROOT / ".artifacts" / "console"
-LAPTOP = {"width": 1366, "height": 860}
-TABLET = {"width": 820, "height": 1180}
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and no browser at {CHROMIUM}: .ci/run installs Debian's chromium", pytrace=False)
-    pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 Page = sync_api.Page
 expect = sync_api.expect
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+CONTROLS = "main button, main input, main select, main textarea, main a"
 
 
-@pytest.fixture(scope="module")
-def console_stack(local_stack: LocalStack) -> LocalStack:
-    """The local stack as an organization of its own (`make org`), so rotating its inbound URL or
-    counting its reports touches no other test."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT / "layers" / "shared"),
-        "AWS_ENDPOINT_URL": local_stack.aws_endpoint_url,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "CONFIG_TABLE": local_stack.config_table,  # (a module's fixture: the tests' environment is not set yet)
-    }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lead_events.admin",
-            "create-org",
-            "--name",
-            "Console Leads",
-            "--api-url",
-            local_stack.api_url,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
+def _width(page: Page, selector: str) -> float:
+    box = page.locator(selector).first.bounding_box()
+    assert box is not None, selector
+    return float(box["width"])
+
+
+def _controls_under_the_toast(page: Page) -> list[str]:
+    """The page's visible controls that the shown toast overlaps (none, ever)."""
+    return list(
+        page.evaluate(
+            """(selector) => {
+              const toast = document.getElementById("toast").getBoundingClientRect();
+              const over = (r) => r.width > 0 && r.height > 0 && r.left < toast.right && toast.left < r.right
+                && r.top < toast.bottom && toast.top < r.bottom;
+              return [...document.querySelectorAll(selector)]
+                .filter((node) => over(node.getBoundingClientRect()))
+                .map((node) => node.outerHTML.slice(0, 80));
+            }""",
+            CONTROLS,
+        )
     )
-    org = json.loads(result.stdout.strip().splitlines()[-1])
-    return dataclasses.replace(local_stack, api_key=org["api_key"], postback_url=org["postback_url"])
 
 
-@pytest.fixture
-def page(browser: object) -> Iterator[Page]:
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    # The API's expected 4xx answers are logged as "Failed to load resource"; anything else is a bug.
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and not message.text.startswith("Failed to load resource")
-            and errors.append(message.text)
-        ),
-    )
-    yield page
-    context.close()
-    assert errors == [], errors  # no script errors and no CSP violations on any screen
-
-
-def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def _sign_in(page: Page, stack: LocalStack) -> None:
-    page.goto(stack.api_url + "/console")
-    expect(page.get_by_role("heading", name="Welcome to lead-events")).to_be_visible()
-    _shot(page, "00-api-key")
-    page.get_by_label("API key").fill(stack.api_key)
-    page.get_by_role("button", name="Open console").click()
-    expect(page.get_by_role("heading", name="Event Management")).to_be_visible()
+def _toast(page: Page) -> Any:
+    """The message the toast shows ("" when none)."""
+    return page.locator("#toast-text")
 
 
 def _unique(prefix: str) -> str:
@@ -150,8 +75,23 @@ def test_an_operator_follows_the_product_page_from_a_new_event_to_its_log_entry(
     page: Page, console_stack: LocalStack, receiver: Receiver
 ) -> None:
     local_stack = console_stack
-    # Given the console, opened with the organization's API key
-    _sign_in(page, local_stack)
+    # Given the console, opened at /console/ (with the slash): the key screen uses the width it has
+    page.goto(local_stack.api_url + "/console/")
+    expect(page.get_by_role("heading", name="Welcome to lead-events")).to_be_visible()
+    for size in WIDTHS:
+        page.set_viewport_size(size)
+        assert _width(page, "main .card") >= 480, size  # the API-key card, not a squeezed column
+    page.set_viewport_size(LAPTOP)
+    screenshots(page, "00-api-key")
+    # ... and its icons answer (the one at the site's root too, which browsers ask for by themselves)
+    icons = page.locator('link[rel="icon"]').evaluate_all("links => links.map((link) => link.href)")
+    assert local_stack.api_url + "/favicon.ico" in icons
+    for href in icons:
+        icon = page.request.get(href)
+        assert icon.status == 200 and icon.headers["content-type"].startswith("image/"), href
+    page.get_by_label("API key").fill(local_stack.api_key)
+    page.get_by_role("button", name="Open console").click()
+    expect(page.get_by_role("heading", name="Event Management")).to_be_visible()
     event = _unique("sale")
 
     # Settings > Event Management > + New Event: a name that breaks the rule is refused next to the field
@@ -162,19 +102,24 @@ def test_an_operator_follows_the_product_page_from_a_new_event_to_its_log_entry(
     name_field = page.locator('[data-field="name"]')
     expect(name_field.locator(".field-error")).to_contain_text("pattern")
     expect(page.get_by_label("Event name")).to_have_attribute("aria-invalid", "true")
-    _shot(page, "01-new-event-error")
+    screenshots(page, "01-new-event-error")
 
     # ... a good name, a description and Conversion Event, then Save
     page.get_by_label("Event name").fill(event)
     page.get_by_label("Description").fill("A lead converted into a paying customer")
     page.get_by_label("Conversion Event", exact=True).check()
     page.get_by_label("Multi-Trigger").check()
-    _shot(page, "02-new-event")
+    screenshots(page, "02-new-event")
     page.get_by_role("button", name="Save").click()
 
-    # Then the event opens, with no postbacks yet
+    # Then the event opens, with no postbacks yet, and the "created" message covers none of its controls
     expect(page.get_by_role("heading", name=event, exact=True)).to_be_visible()
     expect(page.get_by_text("No postbacks yet")).to_be_visible()
+    expect(_toast(page)).to_contain_text(f"Event {event} created.")
+    for size in WIDTHS:
+        page.set_viewport_size(size)
+        assert _controls_under_the_toast(page) == [], size
+    page.set_viewport_size(LAPTOP)
 
     # Add Postback URL, with a macro from the picker
     page.get_by_role("button", name="Add Postback URL").click()
@@ -185,10 +130,12 @@ def test_an_operator_follows_the_product_page_from_a_new_event_to_its_log_entry(
     page.get_by_label("Destination URL").press_sequentially("&event=")
     page.get_by_label("Insert macro").select_option("event_name")
     expect(page.get_by_label("HTTP method")).to_have_value("GET")
-    _shot(page, "03-add-postback")
+    screenshots(page, "03-add-postback")
     page.get_by_role("button", name="Save postback").click()
     postback = page.get_by_role("article", name=re.compile(r"^Postback GET "))
     expect(postback).to_contain_text(receiver.url + "/pb?click={transaction_id}&event={event_name}")
+    [added] = local_stack.request("GET", f"/events/{event}/postbacks").json()["items"]
+    test_postback_id = added["id"]
 
     # Send Test: the receiver gets the rendered request and the console shows its answer
     receiver.answer("/pb", (200, "ACK test"))
@@ -198,7 +145,32 @@ def test_an_operator_follows_the_product_page_from_a_new_event_to_its_log_entry(
     expect(postback).to_contain_text("ACK test")
     [test_request] = receiver.wait_for(1, "/pb")
     assert parse_qs(urlsplit(test_request.path).query)["event"] == [event]
-    _shot(page, "04-send-test")
+    screenshots(page, "04-send-test")
+
+    # Edit, in place: a URL the API refuses shows its message next to the field, nothing is saved
+    first_url = receiver.url + "/pb?click={transaction_id}&event={event_name}"
+    postback.get_by_role("button", name="Edit").click()
+    edit = page.get_by_role("form", name="Edit postback")
+    expect(edit.get_by_label("Destination URL")).to_have_value(first_url)
+    expect(edit.get_by_label("HTTP method")).to_have_value("GET")
+    edit.get_by_label("Destination URL").fill("ftp://files.example/pb")
+    edit.get_by_role("button", name="Save postback").click()
+    expect(edit.locator('[data-field="url"] .field-error')).to_contain_text("must start with http:// or https://")
+    screenshots(page, "05-edit-postback-refused")
+    [stored] = local_stack.request("GET", f"/events/{event}/postbacks").json()["items"]
+    assert stored["url"] == first_url
+    # ... Cancel puts the card back; then a good URL and a success text are saved
+    edit.get_by_role("button", name="Cancel").click()
+    expect(postback.get_by_role("button", name="Edit")).to_be_visible()
+    postback.get_by_role("button", name="Edit").click()
+    edit.get_by_label("Destination URL").fill(first_url + "&edited=1")
+    edit.get_by_label("Success text").fill("OK")
+    edit.get_by_role("button", name="Save postback").click()
+    expect(postback.locator(".url")).to_have_text(first_url + "&edited=1")
+    expect(postback).to_contain_text("success when the answer contains “OK”")
+    [stored] = local_stack.request("GET", f"/events/{event}/postbacks").json()["items"]
+    assert (stored["url"], stored["success_match"], stored["method"]) == (first_url + "&edited=1", "OK", "GET")
+    assert stored["id"] == test_postback_id
 
     # The intake system registers a lead through the API
     transaction_id = _unique("CLICK")
@@ -206,16 +178,28 @@ def test_an_operator_follows_the_product_page_from_a_new_event_to_its_log_entry(
     assert answer.status_code == 201, answer.text
     lead_id = answer.json()["lead_id"]
 
-    # Lead record: found by its transaction id
+    # Lead record: the next screen, without the last screen's message
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Lead record").click()
+    expect(page.get_by_role("heading", name="Lead record")).to_be_visible()
+    expect(_toast(page)).to_have_text("")
     page.get_by_label("Lead ID or transaction ID").fill("no-such-lead")
     page.get_by_role("button", name="Find lead").click()
     expect(page.locator('[data-field="q"] .field-error')).to_contain_text("No lead has")
+    # ... found by its transaction id, and by its lead id, each without a request answered 404
+    answered: list[tuple[int, str]] = []
+    page.on("response", lambda response: answered.append((response.status, response.url)))
     page.get_by_label("Lead ID or transaction ID").fill(transaction_id)
     page.get_by_role("button", name="Find lead").click()
     expect(page.get_by_role("heading", name=f"Lead {lead_id}")).to_be_visible()
     expect(page.get_by_text("No events yet for this lead.")).to_be_visible()
-    _shot(page, "05-lead-record")
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="Lead record").click()
+    page.get_by_label("Lead ID or transaction ID").fill(lead_id)
+    page.get_by_role("button", name="Find lead").click()
+    expect(page.get_by_role("heading", name=f"Lead {lead_id}")).to_be_visible()
+    expect(page.get_by_text("No events yet for this lead.")).to_be_visible()
+    assert [url for status, url in answered if "/leads" in url and status == 200], answered
+    assert [(status, url) for status, url in answered if status == 404] == []
+    screenshots(page, "06-lead-record")
 
     # Trigger Event: pick the event, add a note, confirm
     page.get_by_role("button", name="Trigger Event").click()
@@ -226,7 +210,7 @@ def test_an_operator_follows_the_product_page_from_a_new_event_to_its_log_entry(
     form.get_by_role("button", name="Trigger Event").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text(f"Trigger “{event}” for lead {lead_id}?")
-    _shot(page, "06-trigger-confirm")
+    screenshots(page, "07-trigger-confirm")
     dialog.get_by_role("button", name="Trigger Event").click()
 
     # Then the postback reaches the receiver with the lead's transaction id, and the timeline shows it
@@ -235,7 +219,7 @@ def test_an_operator_follows_the_product_page_from_a_new_event_to_its_log_entry(
     timeline = page.get_by_role("table").filter(has_text="Source")
     expect(timeline).to_contain_text(event)
     expect(timeline).to_contain_text("manual")
-    _shot(page, "07-lead-timeline")
+    screenshots(page, "08-lead-timeline")
 
     # View Logs, next to the event in Event Management: the entry with its response code
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Event Management").click()
@@ -253,7 +237,7 @@ def test_an_operator_follows_the_product_page_from_a_new_event_to_its_log_entry(
     headers = [h.strip() for h in page.locator("thead th").all_text_contents()]
     assert headers[:3] == ["Timestamp", "Lead / Transaction ID", "Campaign"]
     assert {"Status", "Response Code"} <= set(headers)
-    _shot(page, "08-view-logs")
+    screenshots(page, "09-view-logs")
 
     # ... and a date range that excludes today shows nothing
     page.get_by_label("From").fill("2020-01-01")
@@ -271,24 +255,24 @@ def test_an_operator_follows_the_product_page_from_a_new_event_to_its_log_entry(
     expect(page.locator(".delivery table")).to_contain_text("200")
     expect(page.locator(".delivery")).to_contain_text("OK")  # the receiver's answer
     expect(page.locator(".delivery .badge")).to_have_text("delivered")
-    _shot(page, "09-log-entry")
+    screenshots(page, "10-log-entry")
 
 
 def test_every_other_screen_works_and_is_usable_at_tablet_width(
     page: Page, console_stack: LocalStack, receiver: Receiver
 ) -> None:
     local_stack = console_stack
-    _sign_in(page, local_stack)
+    sign_in(page, local_stack)
     event = _unique("qualified")
     campaign = _unique("camp")
     list_name = f"Auto insurance {uuid.uuid4().hex[:6]}"
     _create_event(page, event, "Reviewed and marked as qualified")
-    _shot(page, "10-event-detail")
+    screenshots(page, "10-event-detail")
 
     # Event Management: a duplicate name is refused with the API's message next to the field
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Event Management").click()
     expect(page.get_by_role("row", name=re.compile(event))).to_be_visible()
-    _shot(page, "11-event-management")
+    screenshots(page, "11-event-management")
     page.get_by_role("link", name="+ New Event").first.click()
     page.get_by_label("Event name").fill(event)
     page.get_by_role("button", name="Save").click()
@@ -301,6 +285,26 @@ def test_every_other_screen_works_and_is_usable_at_tablet_width(
     expect(page.get_by_role("status").filter(has_text="saved")).to_be_visible()
     assert local_stack.request("GET", f"/events/{event}").json()["description"] == "Qualified by the call centre"
 
+    # A postback made through the API becomes, in place, a signed POST with a body; the API's refusal
+    # of an unknown macro is shown in the form
+    made = local_stack.request("POST", f"/events/{event}/postbacks", json={"url": receiver.url + "/qualified"})
+    assert made.status_code == 201, made.text
+    page.reload()
+    page.get_by_role("article", name=re.compile(r"^Postback GET ")).get_by_role("button", name="Edit").click()
+    edit = page.get_by_role("form", name="Edit postback")
+    edit.get_by_label("HTTP method").select_option("POST")
+    edit.get_by_label("Body", exact=True).fill('{"lead": "{no_such_macro}"}')
+    edit.get_by_role("button", name="Save postback").click()
+    expect(edit.get_by_role("alert")).to_contain_text("Unknown macro(s) {no_such_macro}")
+    edit.get_by_label("Body", exact=True).fill('{"lead": "{lead_id}"}')
+    edit.get_by_label("Signature").select_option("generate")
+    edit.get_by_role("button", name="Save postback").click()
+    expect(page.get_by_label("Signing secret")).to_have_value(re.compile(r"^whsec_"))
+    expect(page.get_by_role("article", name=re.compile(r"^Postback POST "))).to_contain_text("signed")
+    stored = local_stack.request("GET", f"/events/{event}/postbacks/{made.json()['id']}").json()
+    assert (stored["method"], stored["body"], stored["signed"]) == ("POST", {"lead": "{lead_id}"}, True)
+    screenshots(page, "10-postback-signed")
+
     # Event Lists: create one with the event, assign it to a campaign
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Event Lists").click()
     page.get_by_role("link", name="+ New List").first.click()
@@ -311,10 +315,10 @@ def test_every_other_screen_works_and_is_usable_at_tablet_width(
     page.get_by_label("Campaign ID").fill(campaign)
     page.get_by_role("button", name="Assign to Campaign").click()
     expect(page.get_by_role("link", name=campaign)).to_be_visible()
-    _shot(page, "12-event-list")
+    screenshots(page, "12-event-list")
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Event Lists").click()
     expect(page.get_by_role("row", name=re.compile(list_name))).to_contain_text(campaign)
-    _shot(page, "13-event-lists")
+    screenshots(page, "13-event-lists")
 
     # Campaign Event Manager: the effective events, and Add Custom Field (a bad name is refused next to it)
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Campaign Event Manager").click()
@@ -331,7 +335,7 @@ def test_every_other_screen_works_and_is_usable_at_tablet_width(
     custom.get_by_label("Required").check()
     custom.get_by_role("button", name="Add Custom Field").click()
     expect(page.get_by_role("row", name=re.compile(event))).to_contain_text("plan (text, required)")
-    _shot(page, "14-campaign-event-manager")
+    screenshots(page, "14-campaign-event-manager")
 
     # Delete, with a confirmation that can be cancelled
     doomed = _unique("rejected")
@@ -355,7 +359,7 @@ def test_every_other_screen_works_and_is_usable_at_tablet_width(
     form.get_by_role("button", name="Trigger Event").click()
     expect(form.locator('[data-field="fields.plan"] .field-error')).to_have_text("This field is required.")
     form.get_by_label("plan (required)").fill("gold")
-    _shot(page, "15-trigger-event-custom-field")
+    screenshots(page, "15-trigger-event-custom-field")
     form.get_by_role("button", name="Trigger Event").click()
     page.get_by_role("dialog").get_by_role("button", name="Trigger Event").click()
     expect(page.get_by_role("table").filter(has_text="Source")).to_contain_text(event)
@@ -366,7 +370,7 @@ def test_every_other_screen_works_and_is_usable_at_tablet_width(
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Reports").click()
     expect(page.get_by_role("img", name="Events, conversions and revenue by day")).to_be_visible()
     expect(page.get_by_role("table")).to_contain_text(entry["created_at"][:10])  # the day of that trigger
-    _shot(page, "16-reports")
+    screenshots(page, "16-reports")
 
     # Settings: the inbound postback URL with copy and Rotate (confirmed), and API keys
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Postback URL & API keys").click()
@@ -386,19 +390,97 @@ def test_every_other_screen_works_and_is_usable_at_tablet_width(
     assert new_key.startswith("lek_")
     assert local_stack.request("GET", "/events", key=new_key).status_code == 200
     expect(page.get_by_role("row", name=re.compile("CRM sync"))).to_contain_text("active")
-    _shot(page, "17-settings")
+    # The new key's card and its box take the page's width, at laptop and at tablet width
+    for size, at_least in ((LAPTOP, 900), (TABLET, 600)):
+        page.set_viewport_size(size)
+        assert _width(page, "main .card.inset.ok") >= at_least, size
+        assert _width(page, "main .card.inset.ok input") >= at_least - 60, size
+    page.set_viewport_size(LAPTOP)
+    screenshots(page, "17-settings")
+
+    # Affiliates: a postback URL the API refuses is explained next to its field; then added and edited in place
+    affiliate_id = _unique("net")
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="Affiliates").click()
+    expect(page.get_by_text("No affiliates yet")).to_be_visible()
+    page.get_by_role("button", name="Add affiliate").click()
+    form = page.get_by_role("form", name="Add affiliate")
+    form.get_by_label("Affiliate ID").fill(affiliate_id)
+    form.get_by_label("Name", exact=True).fill("Network 42")
+    form.get_by_label("Postback URL").fill("ftp://network.example/pb")
+    form.get_by_role("button", name="Save affiliate").click()
+    expect(form.locator('[data-field="postback_url"] .field-error')).to_contain_text("must start with http")
+    assert local_stack.request("GET", f"/affiliates/{affiliate_id}").status_code == 404
+    screenshots(page, "18-affiliate-refused")
+    form.get_by_label("Postback URL").fill(receiver.url + "/aff?click={transaction_id}")
+    form.get_by_role("button", name="Save affiliate").click()
+    card = page.get_by_role("article", name="Affiliate Network 42")
+    expect(card).to_contain_text(receiver.url + "/aff?click={transaction_id}")
+    card.get_by_role("button", name="Edit").click()
+    edit = page.get_by_role("form", name="Edit affiliate")
+    expect(edit.get_by_label("Name", exact=True)).to_have_value("Network 42")
+    edit.get_by_label("Name", exact=True).fill("Network 42 EU")
+    edit.get_by_label("HTTP method").select_option("POST")
+    edit.get_by_label("Body", exact=True).fill('{"click": "{transaction_id}"}')
+    edit.get_by_role("button", name="Save affiliate").click()
+    expect(page.get_by_role("article", name="Affiliate Network 42 EU")).to_contain_text("POST")
+    stored = local_stack.request("GET", f"/affiliates/{affiliate_id}").json()
+    assert (stored["name"], stored["method"]) == ("Network 42 EU", "POST")
+    assert stored["body"] == {"click": "{transaction_id}"}
+    assert stored["postback_url"] == receiver.url + "/aff?click={transaction_id}"
+    screenshots(page, "19-affiliates")
 
     # At tablet width the navigation folds behind a Menu button and the screens still work
     page.set_viewport_size(TABLET)
+    expect(page.get_by_role("navigation", name="Console")).to_be_hidden()
     page.get_by_role("button", name="Menu").click()
+    assert horizontal_overflow(page) <= 0
+    screenshots(page, "20-menu")
     page.get_by_role("navigation", name="Console").get_by_role("link", name="View Logs").click()
     expect(page.get_by_role("heading", name="View Logs")).to_be_visible()
-    _shot(page, "18-view-logs-tablet")
+    expect(page.get_by_role("navigation", name="Console")).to_be_hidden()
     page.goto(f"{local_stack.api_url}/console#/leads/{lead['lead_id']}")
     expect(page.get_by_role("heading", name=f"Lead {lead['lead_id']}")).to_be_visible()
-    _shot(page, "19-lead-record-tablet")
+    screenshots(page, "21-lead-record")
 
     # Forgetting the key returns to the key screen; the key was never in the URL
     assert local_stack.api_key not in page.url
     page.get_by_role("button", name="Forget API key").click()
     expect(page.get_by_label("API key")).to_be_visible()
+
+
+def test_a_message_sits_in_the_top_bar_and_goes_on_the_next_screen_when_closed_or_after_a_few_seconds(
+    page: Page, console_stack: LocalStack
+) -> None:
+    page.clock.install()  # the console's timers run on a clock the test moves
+    sign_in(page, console_stack)
+    event = _unique("toast")
+
+    # Given the message an action leaves: "created" announces the screen the event opens on
+    _create_event(page, event)
+    expect(_toast(page)).to_have_text(f"Event {event} created.")
+    for size in WIDTHS:
+        page.set_viewport_size(size)
+        assert _controls_under_the_toast(page) == [], size
+    page.set_viewport_size(LAPTOP)
+
+    # When the operator opens another screen, then the message is gone
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="Event Management").click()
+    expect(page.get_by_role("row", name=re.compile(event))).to_be_visible()
+    expect(_toast(page)).to_have_text("")
+    expect(page.get_by_role("button", name="Dismiss message")).to_be_hidden()
+
+    # When it is closed, it is gone
+    page.get_by_role("row", name=re.compile(event)).get_by_role("link", name=event, exact=True).click()
+    page.get_by_label("Description").fill("first")
+    page.get_by_role("button", name="Save").click()
+    expect(_toast(page)).to_have_text(f"Event {event} saved.")
+    page.get_by_role("button", name="Dismiss message").click()
+    expect(_toast(page)).to_have_text("")
+
+    # When nobody touches it, it goes after a few seconds, on the same screen
+    page.get_by_label("Description").fill("second")
+    page.get_by_role("button", name="Save").click()
+    expect(_toast(page)).to_have_text(f"Event {event} saved.")
+    page.clock.fast_forward("00:10")
+    expect(_toast(page)).to_have_text("")
+    expect(page.get_by_role("heading", name=event, exact=True)).to_be_visible()

@@ -267,6 +267,7 @@ def test_every_route_of_the_template_is_documented_or_a_static_page() -> None:
     assert undocumented == {
         ("GET", "/console"),
         ("GET", "/console/{proxy+}"),
+        ("GET", "/favicon.ico"),
         ("GET", "/docs"),
         ("GET", "/openapi.json"),
     }

@@ -28,6 +28,7 @@ EXPECTED = {
     "config_api/update_event": 404,
     "console/console_asset": 200,
     "console/console_page": 200,
+    "console/favicon": 200,
     "logs_api/conversion_report": 200,
     "logs_api/get_log": 404,
     "logs_api/list_logs": 200,

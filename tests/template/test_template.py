@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from cfnlint.decode import decode
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
+from local.gateway import Gateway
 from local.template import load_stack
-from tests.conftest import ROOT
+from tests.conftest import ROOT, template_stack
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -96,7 +99,46 @@ def test_public_routes_are_only_the_documentation_the_inbound_postback_url_and_t
         ("POST", "/postback/{token}"),
         ("GET", "/console"),
         ("GET", "/console/{proxy+}"),
+        ("GET", "/favicon.ico"),
     }
+
+
+class _Recorder:
+    """A function pool that runs nothing: it keeps the event API Gateway would send the function."""
+
+    def __init__(self, name: str, seen: list[tuple[str, dict[str, Any]]]) -> None:
+        self.name, self.seen = name, seen
+
+    def invoke(self, event: dict[str, Any], limit: float | None = None) -> Any:
+        self.seen.append((self.name, event))
+        return {"statusCode": 200, "body": ""}
+
+
+def test_the_console_routes_take_the_page_with_and_without_the_slash_its_files_and_the_icon_at_the_root() -> None:
+    # Given the template's routes, matched as API Gateway matches them (a trailing slash still
+    # matches a route: an HTTP API route cannot end in one)
+    stack = template_stack()
+    seen: list[tuple[str, dict[str, Any]]] = []
+    gateway = Gateway(stack, {name: _Recorder(name, seen) for name in stack.functions})
+    console = _load(stack.functions["ConsoleFunction"].module_file).lambda_handler
+    for path, body_part in [
+        ("/console", "<title>lead-events console</title>"),
+        ("/console/", "<title>lead-events console</title>"),
+        ("/console/app.js", "import"),
+        ("/favicon.ico", ""),
+    ]:
+        # When a browser asks for the path
+        seen.clear()
+        answer = gateway.handle(Request(EnvironBuilder(path=path, method="GET").get_environ()))
+        # Then the console function gets it, and answers it with the page, the file or the icon
+        assert answer.status_code == 200, path
+        [(function, event)] = seen
+        assert function == "ConsoleFunction", path
+        assert event["rawPath"] == path
+        served = console(event, None)
+        assert served["statusCode"] == 200, path
+        assert body_part in served["body"], path
+    assert served["headers"]["Content-Type"] == "image/x-icon" and served["isBase64Encoded"] is True
 
 
 def test_the_postback_queue_redrives_to_a_dead_letter_queue_and_outlasts_the_dispatcher() -> None:

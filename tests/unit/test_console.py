@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,27 @@ def test_each_asset_has_its_content_type(proxy: str, content_type: str) -> None:
     assert answer["headers"]["Content-Type"] == content_type
     assert answer["body"] == (STATIC_DIR / proxy).read_text()
     assert answer["headers"]["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_the_page_with_a_trailing_slash_is_the_page() -> None:
+    # API Gateway sends /console/ to the /console route, with the path as the browser sent it
+    event = sample_event("console", "console_page")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/console/"
+    answer = lambda_handler(event, lambda_context())
+    assert answer["statusCode"] == 200
+    assert "<title>lead-events console</title>" in answer["body"]
+
+
+def test_the_icon_at_the_root_is_the_logo_as_an_ico_file() -> None:
+    answer = lambda_handler(sample_event("console", "favicon"), lambda_context())
+    assert answer["statusCode"] == 200
+    assert answer["headers"]["Content-Type"] == "image/x-icon"
+    assert answer["isBase64Encoded"] is True
+    icon = base64.b64decode(answer["body"])
+    assert icon == (STATIC_DIR / "favicon.ico").read_bytes()
+    assert icon[:4] == b"\x00\x00\x01\x00" and icon[22:30] == b"\x89PNG\r\n\x1a\n"  # one PNG image in an ICO
+    linked = (STATIC_DIR / "index.html").read_text()
+    assert '<link rel="icon" href="/favicon.ico"' in linked and 'href="/console/logo.svg"' in linked
 
 
 def test_a_matching_etag_is_answered_304_without_a_body() -> None:

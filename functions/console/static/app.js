@@ -1,7 +1,8 @@
 // The console's shell: the API key gate, the navigation and a hash router over the screens.
 
 import { api, apiKey, forgetApiKey, setApiKey, whenUnauthorized } from "./lib/api.js";
-import { field, h, input, loading, page, showApiError } from "./lib/ui.js";
+import { field, h, input, loading, page, setUpToast, showApiError, toastOnNavigation } from "./lib/ui.js";
+import * as affiliates from "./screens/affiliates.js";
 import * as campaigns from "./screens/campaigns.js";
 import * as eventDetail from "./screens/event_detail.js";
 import * as events from "./screens/events.js";
@@ -26,6 +27,7 @@ const ROUTES = [
   [/^leads\/([^/]+)$/, "leads", leads.record],
   [/^reports$/, "reports", reports.render],
   [/^settings$/, "settings", settings.render],
+  [/^affiliates$/, "affiliates", affiliates.render],
 ];
 
 const main = document.getElementById("main");
@@ -41,6 +43,7 @@ function parseHash() {
 
 let renderCount = 0;
 async function route() {
+  toastOnNavigation();
   if (!apiKey()) return keyGate();
   nav.hidden = false;
   navToggle.hidden = false;
@@ -133,5 +136,6 @@ navToggle.addEventListener("click", () => {
   navToggle.setAttribute("aria-expanded", String(open));
 });
 
+setUpToast();
 window.addEventListener("hashchange", route);
 route();

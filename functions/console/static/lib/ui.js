@@ -149,12 +149,53 @@ export function confirmAction(title, text, confirmLabel = "Confirm", { danger = 
   });
 }
 
-export function toast(message) {
-  const node = document.getElementById("toast");
-  node.textContent = message;
-  node.classList.add("shown");
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => node.classList.remove("shown"), 4000);
+// Toasts sit in the top bar, never over the page, and go away by themselves, on the next screen
+// (unless they announce that very navigation) and with their close button.
+const TOAST_MS = 6000;
+const toastState = { timer: 0, carried: false };
+
+/**
+ * Show a short message in the top bar. `survivesNavigation`: the message announces the screen
+ * the caller is about to open (an event created, then its page), so that one navigation keeps it.
+ */
+export function toast(message, { survivesNavigation = false } = {}) {
+  const box = document.getElementById("toast");
+  document.getElementById("toast-text").textContent = message;
+  document.getElementById("toast-close").hidden = false;
+  box.classList.add("shown");
+  toastState.carried = survivesNavigation;
+  restartToastTimer();
+}
+
+export function dismissToast() {
+  clearTimeout(toastState.timer);
+  document.getElementById("toast").classList.remove("shown");
+  document.getElementById("toast-text").textContent = "";
+  document.getElementById("toast-close").hidden = true;
+  toastState.carried = false;
+}
+
+/** Called by the router when another screen opens. */
+export function toastOnNavigation() {
+  if (toastState.carried) toastState.carried = false;
+  else dismissToast();
+}
+
+function restartToastTimer() {
+  clearTimeout(toastState.timer);
+  toastState.timer = setTimeout(dismissToast, TOAST_MS);
+}
+
+/** The close button, and no dismissal while the pointer or the focus is on the message. */
+export function setUpToast() {
+  const box = document.getElementById("toast");
+  document.getElementById("toast-close").addEventListener("click", dismissToast);
+  const pause = () => clearTimeout(toastState.timer);
+  const resume = () => box.classList.contains("shown") && restartToastTimer();
+  box.addEventListener("mouseenter", pause);
+  box.addEventListener("focusin", pause);
+  box.addEventListener("mouseleave", resume);
+  box.addEventListener("focusout", resume);
 }
 
 export function page(title, { crumbs = [], actions = [] } = {}) {

@@ -101,7 +101,7 @@ export function eventForm(event, onSaved) {
       const saved = await busy(save, "Saving…", () =>
         isNew ? api("POST", "/events", { body: values }) : api("PATCH", path`/events/${event.name}`, { body: values }),
       );
-      toast(isNew ? `Event ${saved.name} created.` : `Event ${saved.name} saved.`);
+      toast(isNew ? `Event ${saved.name} created.` : `Event ${saved.name} saved.`, { survivesNavigation: isNew });
       onSaved(saved);
     } catch (error) {
       showApiError(form, error);

@@ -6,13 +6,25 @@ import {
   toast, when,
 } from "../lib/ui.js";
 
+// What the API generates for a lead that came without an id of its own.
+const GENERATED_LEAD_ID = /^lead_[0-9a-f]{16}$/;
+
+/**
+ * The lead with this lead id or transaction id. What the input looks like decides which to ask
+ * first, so a lead that exists costs one request and no 404: a generated lead id by its id, anything
+ * else by transaction id (what networks and CRMs send back). The other is asked only when the
+ * first finds nothing (a lead id of the intake system's own).
+ */
 async function findLead(id) {
+  const byId = () => api("GET", path`/leads/${id}`);
+  const byTransaction = () => api("GET", "/leads", { query: { transaction_id: id } });
+  const [first, second] = GENERATED_LEAD_ID.test(id) ? [byId, byTransaction] : [byTransaction, byId];
   try {
-    return await api("GET", path`/leads/${id}`);
+    return await first();
   } catch (error) {
     if (error.status !== 404) throw error;
   }
-  return api("GET", "/leads", { query: { transaction_id: id } });
+  return second();
 }
 
 function searchForm(initial = "") {

@@ -71,7 +71,7 @@ function listForm(events, current, onSaved) {
       const saved = await busy(save, "Saving…", () =>
         isNew ? api("POST", "/event-lists", { body }) : api("PATCH", path`/event-lists/${current.id}`, { body }),
       );
-      toast(`List ${saved.name} saved.`);
+      toast(`List ${saved.name} saved.`, { survivesNavigation: isNew });
       onSaved(saved);
     } catch (error) {
       showApiError(form, error);
@@ -142,7 +142,7 @@ export async function detail(view, [listId]) {
     if (!ok) return;
     try {
       await api("DELETE", path`/event-lists/${listId}`);
-      toast("List deleted.");
+      toast("List deleted.", { survivesNavigation: true });
       window.location.hash = "#/lists";
     } catch (error) {
       toast(error.message);
