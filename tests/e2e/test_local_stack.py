@@ -132,7 +132,7 @@ def test_make_org_creates_an_organization_whose_key_works_and_is_isolated(local_
     result = subprocess.run(
         ["make", "--no-print-directory", "org", "NAME=Acme Leads"],
         cwd=ROOT,
-        env={  # as against a deployed stack (README: Deploying with SAM)
+        env={  # as against a deployed stack (docs/deploying.md)
             **env,
             "AWS_ENDPOINT_URL": local_stack.aws_endpoint_url,
             "AWS_ACCESS_KEY_ID": "local",

@@ -7,7 +7,7 @@ schemathesis infers between operations (the document declares none: the name of 
 goes to GET /events/{name}, a new lead's id to POST /leads/{lead_id}/events ...).
 
 Seeded, so every run sends the same requests (the answers differ only in ids and times), and
-bounded by the example and scenario counts below (the README says what the run takes).
+bounded by the example and scenario counts below (docs/development.md says what the run takes).
 No answer may be a 5xx, or a status, content type, header or body the document does not declare;
 invalid input must be refused, a key must be required, and what was deleted must be gone.
 """
