@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
+from lead_events import aws
 from tests.clock import set_clock, wait_for_a_day_with
 from tests.integration.conftest import LOGS_TABLE, Org, dispatch, drain_queue
 from tests.receiver import Receiver
@@ -154,6 +155,22 @@ def test_one_lead_converting_three_times_is_one_converted_lead_a_rate_of_1(
     assert tuple(campaign[f] for f in figures) == (3, 1, 1, "1.0000")
     assert tuple(_day_row(org, "2026-11-03", campaign_id="c1")[f] for f in figures) == (3, 1, 1, "1.0000")
     assert org.triggers("GET", "/leads/L1")[1]["converted_at"].startswith("2026-11-03T09:00")
+
+
+def test_a_first_conversion_and_the_next_ones_are_each_one_read_and_one_transaction(org: Org) -> None:
+    org.config("POST", "/events", body={"name": "sale", "conversion": True, "multi_trigger": True})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "transaction_id": "T1", "campaign_id": "c1"})
+    org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L0"})  # a 404 that warms the cache
+    calls: list[str] = []
+    aws.dynamodb().meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
+
+    answers = []
+    for ids in ({"transaction_id": "T1"}, {"transaction_id": "T1"}, {"lead_id": "L1"}):
+        calls.clear()
+        answers.append((org.triggers("POST", "/triggers", body={"event": "sale", **ids})[0], list(calls)))
+
+    assert answers == [(202, ["BatchGetItem", "TransactWriteItems"])] * 3
+    assert org.logs("GET", "/reports/conversions")[1]["totals"]["converted_leads"] == 1
 
 
 def test_two_leads_one_converted_is_a_rate_of_one_half_and_other_events_do_not_convert(
