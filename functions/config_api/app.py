@@ -15,6 +15,7 @@ from lead_events.api.context import BEARER_SECURITY, Cursor, Limit, api_base_url
 from lead_events.api.errors import error_responses
 from lead_events.api.resolver import configure_resolver, http_handler
 from lead_events.logic import affiliates, api_keys, campaigns, postbacks
+from lead_events.logic.campaign_list import list_campaigns
 from lead_events.logic.orgs import current_postback_url, rotate_postback_url
 from lead_events.models.affiliates import Affiliate, AffiliatePage, AffiliatePut
 from lead_events.models.campaigns import (
@@ -22,6 +23,7 @@ from lead_events.models.campaigns import (
     CampaignEvents,
     CampaignEventSettings,
     CampaignEventSettingsView,
+    CampaignPage,
     EventList,
     EventListCreate,
     EventListPage,
@@ -39,7 +41,14 @@ from lead_events.models.postbacks import (
     PostbackPage,
     PostbackUpdate,
 )
-from lead_events.wiring import affiliate_store, campaign_store, event_store, org_store, postback_store
+from lead_events.wiring import (
+    affiliate_store,
+    campaign_store,
+    event_store,
+    org_store,
+    postback_store,
+    report_store,
+)
 
 app = APIGatewayHttpResolver(enable_validation=True)
 configure_resolver(app)
@@ -174,6 +183,21 @@ def update_event_list(list_id: ListId, changes: Annotated[EventListUpdate, Body(
 def delete_event_list(list_id: ListId) -> Response[None]:
     campaigns.delete_list(campaign_store(), org_id(app), list_id)
     return Response(204)
+
+
+@app.get(
+    "/campaigns",
+    tags=["Campaigns"],
+    summary="List your campaigns",
+    description="Every campaign your organization has registered leads with, assigned event lists to or "
+    "given event settings (custom fields), by id, with how many leads it has had and how many of them "
+    "converted, and how many event lists and custom fields it has. Campaigns need no creating: one "
+    "appears here with its first lead, list or setting.",
+    security=BEARER_SECURITY,
+    responses=error_responses(400, 401, 422),
+)
+def list_organization_campaigns(limit: Limit = 50, cursor: Cursor = None) -> CampaignPage:
+    return list_campaigns(campaign_store(), report_store(), org_id(app), limit, cursor)
 
 
 @app.put(

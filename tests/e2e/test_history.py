@@ -99,6 +99,7 @@ def test_reports_count_conversions_and_revenue_per_day_for_a_campaign(local_stac
             "conversions": 4,
             "revenue": "15.30",
             "leads": 4,
+            "converted_leads": 4,
             "conversion_rate": "1.0000",
         }
     ]

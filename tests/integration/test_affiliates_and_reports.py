@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import boto3
 import pytest
 
-from tests.clock import wait_for_a_day_with
-from tests.integration.conftest import Org, dispatch, drain_queue
+from lead_events import aws
+from tests.clock import set_clock, wait_for_a_day_with
+from tests.integration.conftest import LOGS_TABLE, Org, dispatch, drain_queue
 from tests.receiver import Receiver
 
 
@@ -103,7 +105,8 @@ def test_reports_count_events_conversions_revenue_and_leads_exactly(org: Org) ->
             "conversions": 3,
             "revenue": "20.29",
             "leads": 3,
-            "conversion_rate": "1.0000",
+            "converted_leads": 2,  # L1 (twice) and L3
+            "conversion_rate": "0.6667",
         }
     ]
     assert by_day["totals"]["revenue"] == "20.29"  # 0.10 + 0.20 + 19.99, no float drift
@@ -115,14 +118,125 @@ def test_reports_count_events_conversions_revenue_and_leads_exactly(org: Org) ->
     }
 
     _, by_campaign = org.logs("GET", "/reports/conversions", query={"group_by": "campaign"})
-    assert {r["campaign_id"]: (r["events"], r["leads"], r["revenue"]) for r in by_campaign["rows"]} == {
-        "c1": (3, 2, "0.30"),
-        "c2": (1, 1, "19.99"),
+    assert {
+        r["campaign_id"]: (r["events"], r["leads"], r["converted_leads"], r["conversion_rate"], r["revenue"])
+        for r in by_campaign["rows"]
+    } == {
+        "c1": (3, 2, 1, "0.5000", "0.30"),
+        "c2": (1, 1, 1, "1.0000", "19.99"),
     }
 
     _, one = org.logs("GET", "/reports/conversions", query={"campaign_id": "c1", "group_by": "event"})
     assert {r["event"]: r["events"] for r in one["rows"]} == {"sale": 2, "qualified": 1}
     assert one["totals"]["conversions"] == 2
+
+
+def _day_row(org: Org, day: str, **query: str) -> dict:
+    [row] = org.logs("GET", "/reports/conversions", query={"from": day, "to": day, **query})[1]["rows"]
+    return row
+
+
+def test_one_lead_converting_three_times_is_one_converted_lead_a_rate_of_1(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_clock(monkeypatch, datetime(2026, 11, 3, 9, tzinfo=UTC))
+    org.config("POST", "/events", body={"name": "sale", "conversion": True, "multi_trigger": True})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "transaction_id": "T1", "campaign_id": "c1"})
+
+    for ids in ({"lead_id": "L1"}, {"transaction_id": "T1"}, {"lead_id": "L1"}):
+        assert org.triggers("POST", "/triggers", body={"event": "sale", **ids})[0] == 202
+
+    figures = ("conversions", "leads", "converted_leads", "conversion_rate")
+    row = _day_row(org, "2026-11-03")
+    assert tuple(row[f] for f in figures) == (3, 1, 1, "1.0000")
+    [campaign] = org.logs("GET", "/reports/conversions", query={"from": "2026-11-03", "group_by": "campaign"})[1][
+        "rows"
+    ]
+    assert tuple(campaign[f] for f in figures) == (3, 1, 1, "1.0000")
+    assert tuple(_day_row(org, "2026-11-03", campaign_id="c1")[f] for f in figures) == (3, 1, 1, "1.0000")
+    assert org.triggers("GET", "/leads/L1")[1]["converted_at"].startswith("2026-11-03T09:00")
+
+
+def test_a_first_conversion_and_the_next_ones_are_each_one_read_and_one_transaction(org: Org) -> None:
+    org.config("POST", "/events", body={"name": "sale", "conversion": True, "multi_trigger": True})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "transaction_id": "T1", "campaign_id": "c1"})
+    org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L0"})  # a 404 that warms the cache
+    calls: list[str] = []
+    aws.dynamodb().meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
+
+    answers = []
+    for ids in ({"transaction_id": "T1"}, {"transaction_id": "T1"}, {"lead_id": "L1"}):
+        calls.clear()
+        answers.append((org.triggers("POST", "/triggers", body={"event": "sale", **ids})[0], list(calls)))
+
+    assert answers == [(202, ["BatchGetItem", "TransactWriteItems"])] * 3
+    assert org.logs("GET", "/reports/conversions")[1]["totals"]["converted_leads"] == 1
+
+
+def test_two_leads_one_converted_is_a_rate_of_one_half_and_other_events_do_not_convert(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_clock(monkeypatch, datetime(2026, 11, 3, 9, tzinfo=UTC))
+    org.config("POST", "/events", body={"name": "sale", "conversion": True})
+    org.config("POST", "/events", body={"name": "qualified"})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})
+    org.triggers("POST", "/leads", body={"lead_id": "L2", "campaign_id": "c1"})
+
+    org.triggers("POST", "/triggers", body={"event": "qualified", "lead_id": "L1"})
+    org.triggers("POST", "/triggers", body={"event": "qualified", "lead_id": "L2"})
+    org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L2"})
+
+    row = _day_row(org, "2026-11-03")
+    assert (row["events"], row["conversions"], row["leads"], row["converted_leads"], row["conversion_rate"]) == (
+        3,
+        1,
+        2,
+        1,
+        "0.5000",
+    )
+    assert org.triggers("GET", "/leads/L1")[1]["converted_at"] is None
+
+
+def test_a_lead_converting_the_day_after_it_came_counts_as_converted_in_the_day_it_came(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_clock(monkeypatch, datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
+    org.config("POST", "/events", body={"name": "sale", "conversion": True})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})
+    set_clock(monkeypatch, datetime(2027, 1, 1, 0, 30, tzinfo=UTC))  # the next day, and the next year
+
+    assert org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})[0] == 202
+
+    _, report = org.logs("GET", "/reports/conversions", query={"from": "2026-12-31", "to": "2027-01-01"})
+    by_day = {
+        r["day"]: (r["conversions"], r["leads"], r["converted_leads"], r["conversion_rate"]) for r in report["rows"]
+    }
+    assert by_day == {"2026-12-31": (0, 1, 1, "1.0000"), "2027-01-01": (1, 0, 0, None)}
+    assert (report["totals"]["converted_leads"], report["totals"]["conversion_rate"]) == (1, "1.0000")
+    first_day = _day_row(org, "2026-12-31", campaign_id="c1")
+    assert (first_day["converted_leads"], first_day["conversion_rate"]) == (1, "1.0000")
+
+
+def test_counters_written_before_converted_leads_were_counted_read_as_none_converted(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_clock(monkeypatch, datetime(2026, 11, 3, 9, tzinfo=UTC))
+    # A day's counter as it was written before: no converted_leads, no copies.
+    boto3.client("dynamodb").put_item(
+        TableName=LOGS_TABLE,
+        Item={
+            "pk": {"S": f"ORG#{org.org_id}#REPORT#ALL#2026"},
+            "sk": {"S": "2026-11-02"},
+            "events": {"N": "3"},
+            "conversions": {"N": "3"},
+            "revenue": {"N": "0"},
+            "leads": {"N": "1"},
+        },
+    )
+
+    row = _day_row(org, "2026-11-02")
+
+    assert (row["conversions"], row["leads"], row["converted_leads"], row["conversion_rate"]) == (3, 1, 0, "0.0000")
 
 
 def test_refused_triggers_are_not_counted(org: Org) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.integration.conftest import Org, dispatch, drain_queue
+from tests.integration.conftest import Org, dispatch, drain_queue, make_org
 from tests.receiver import Receiver
 
 
@@ -204,3 +204,102 @@ def test_declared_fields_become_macros_that_reach_the_receiver(org: Org, receive
     dispatch(drain_queue())
     assert receiver.received("/pb")[0].path == "/pb?plan=gold%20%26%20more"
     assert json.loads(receiver.received("/json")[0].body) == {"plan": "gold & more"}
+
+
+# GET /campaigns
+
+
+def _campaigns(org: Org, **query: object) -> list[dict]:
+    status, body = org.config("GET", "/campaigns", query=query)
+    assert status == 200, body
+    return body["items"]
+
+
+def test_an_organization_without_leads_or_campaign_settings_has_no_campaigns(org: Org) -> None:
+    _events(org, "sale")
+    _list(org, "Unassigned", ["sale"])
+
+    assert org.config("GET", "/campaigns")[1] == {"items": [], "next_cursor": None}
+
+
+def test_campaigns_come_from_leads_lists_and_settings_each_with_its_counts(org: Org) -> None:
+    org.config("POST", "/events", body={"name": "sale", "conversion": True})
+    _events(org, "qualified")
+    for lead in ("L1", "L2", "L3"):
+        org.triggers("POST", "/leads", body={"lead_id": lead, "campaign_id": "with_leads"})
+    org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L2"})
+    org.triggers("POST", "/triggers", body={"event": "qualified", "lead_id": "L3"})
+    first, second = _list(org, "First", ["sale"]), _list(org, "Second", ["sale", "qualified"])
+    org.config("PUT", f"/campaigns/with_lists/event-lists/{first}")
+    org.config("PUT", f"/campaigns/with_lists/event-lists/{second}")
+    fields = [{"name": "plan"}, {"name": "age", "type": "number"}]
+    org.config("PUT", "/campaigns/with_settings/events/sale", body={"custom_fields": fields})
+    org.config("PUT", "/campaigns/with_settings/events/qualified", body={"custom_fields": [{"name": "plan"}]})
+
+    assert _campaigns(org) == [
+        {"campaign_id": "with_leads", "leads": 3, "converted_leads": 1, "event_lists": 0, "custom_fields": 0},
+        {"campaign_id": "with_lists", "leads": 0, "converted_leads": 0, "event_lists": 2, "custom_fields": 0},
+        {"campaign_id": "with_settings", "leads": 0, "converted_leads": 0, "event_lists": 0, "custom_fields": 3},
+    ]
+
+
+def test_a_campaign_with_leads_lists_and_settings_is_listed_once_and_unassigning_keeps_its_leads(org: Org) -> None:
+    _events(org, "sale")
+    list_id = _list(org, "Only", ["sale"])
+    org.config("PUT", f"/campaigns/c1/event-lists/{list_id}")
+    org.config("PUT", "/campaigns/c1/events/sale", body={"custom_fields": [{"name": "plan"}]})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})
+    assert _campaigns(org) == [
+        {"campaign_id": "c1", "leads": 1, "converted_leads": 0, "event_lists": 1, "custom_fields": 1}
+    ]
+
+    org.config("DELETE", f"/campaigns/c1/event-lists/{list_id}")
+    org.config("PUT", "/campaigns/c1/events/sale", body={"custom_fields": []})
+
+    assert _campaigns(org) == [
+        {"campaign_id": "c1", "leads": 1, "converted_leads": 0, "event_lists": 0, "custom_fields": 0}
+    ]
+
+
+def test_another_organizations_campaigns_are_not_listed(org: Org) -> None:
+    other = make_org("Other")
+    _events(other, "sale")
+    other.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "theirs"})
+    other.config("PUT", "/campaigns/theirs_too/events/sale", body={"custom_fields": [{"name": "plan"}]})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "ours"})
+
+    assert [c["campaign_id"] for c in _campaigns(org)] == ["ours"]
+    assert [c["campaign_id"] for c in _campaigns(other)] == ["theirs", "theirs_too"]
+
+
+def test_pages_of_campaigns_hold_each_campaign_once_with_all_its_leads(org: Org) -> None:
+    _events(org, "sale")
+    expected = {}
+    for n in range(7):  # several leads each: their counts are spread over many copies
+        campaign = f"camp-{n}"
+        for m in range(n + 3):
+            org.triggers("POST", "/leads", body={"lead_id": f"L{n}-{m}", "campaign_id": campaign})
+        expected[campaign] = n + 3
+    for campaign in ("camp-0a", "camp-4.x", "zzz"):  # settings only, between and after them
+        org.config("PUT", f"/campaigns/{campaign}/events/sale", body={"custom_fields": [{"name": "plan"}]})
+        expected[campaign] = 0
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        status, body = org.config("GET", "/campaigns", query={"limit": "2", **({"cursor": cursor} if cursor else {})})
+        assert status == 200, body
+        assert 1 <= len(body["items"]) <= 2
+        seen += [(c["campaign_id"], c["leads"]) for c in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+
+    assert seen == sorted(expected.items())
+    assert pages == 5
+
+
+def test_a_forged_campaigns_cursor_is_400_and_a_bad_limit_422(org: Org) -> None:
+    status, body = org.config("GET", "/campaigns", query={"cursor": "forged"})
+    assert status == 400 and "cursor" in body["message"]
+    assert org.config("GET", "/campaigns", query={"limit": "0"})[0] == 422

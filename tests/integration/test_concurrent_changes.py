@@ -22,18 +22,22 @@ from lead_events.logic import api_keys, campaigns, postbacks
 from lead_events.logic.credentials import Minted, mint_api_key
 from lead_events.logic.logs import redeliver
 from lead_events.logic.orgs import create_organization
+from lead_events.logic.triggers import TriggerRequest
 from lead_events.models.campaigns import EventListCreate
 from lead_events.models.postbacks import PostbackCreate
+from lead_events.models.triggers import Source
 from lead_events.store.campaigns import CampaignStore
 from lead_events.store.entries import EntryStore
 from lead_events.store.orgs import OrgStore
 from lead_events.store.postbacks import PostbackStore
+from lead_events.store.triggers import TriggerStore
 from lead_events.wiring import (
     campaign_store,
     event_store,
     log_store,
     org_store,
     postback_store,
+    trigger_service,
 )
 from tests.integration.conftest import Org, dispatch, drain_queue
 from tests.receiver import Receiver
@@ -382,3 +386,27 @@ def test_a_trigger_whose_transaction_meets_another_is_tried_again(org: Org, monk
     status, body = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
 
     assert status == 202, body
+
+
+def test_a_first_conversion_meeting_another_first_conversion_of_its_lead_counts_the_lead_once(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org.config("POST", "/events", body={"name": "sale", "conversion": True, "multi_trigger": True})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})
+    # Both read the lead not converted yet; the other conversion lands first.
+    other = TriggerRequest(event="sale", source=Source.API, lead_id="L1")
+    meanwhile(
+        monkeypatch, TriggerStore, "lead_and_config_version", lambda: trigger_service().trigger(org.org_id, other)
+    )
+
+    status, body = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+
+    assert status == 202, body
+    totals = org.logs("GET", "/reports/conversions")[1]["totals"]
+    assert (totals["conversions"], totals["leads"], totals["converted_leads"], totals["conversion_rate"]) == (
+        2,
+        1,
+        1,
+        "1.0000",
+    )
+    assert len(org.logs("GET", "/logs")[1]["items"]) == 2

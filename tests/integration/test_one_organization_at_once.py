@@ -66,12 +66,13 @@ def test_clients_of_one_organization_registering_and_triggering_at_once_all_succ
     report = gateway.get("/reports/conversions?from=2026-10-01&to=2026-10-01&group_by=campaign", headers=auth)
     assert report.status_code == 200, report.text
     total = CLIENTS * LEADS_EACH
-    assert report.json["totals"] | {"conversion_rate": None} == {
+    assert report.json["totals"] == {
         "events": total,
         "conversions": total,
         "revenue": f"{total * 1.5:.2f}",
         "leads": total,
-        "conversion_rate": None,
+        "converted_leads": total,
+        "conversion_rate": "1.0000",
     }
     by_campaign = {row["campaign_id"]: (row["leads"], row["events"]) for row in report.json["rows"]}
     assert by_campaign == {"c0": (total // 2, total // 2), "c1": (total // 2, total // 2)}
@@ -121,3 +122,31 @@ def test_one_lead_triggered_by_many_clients_at_once_is_accepted_once_the_rest_ar
     assert sorted(status for status, _ in answers) == [202] + [409] * (CLIENTS - 1)
     assert [m for s, m in answers if s == 409 and "already" not in m] == []
     assert len(org.logs("GET", "/logs")[1]["items"]) == 1
+
+
+def test_one_lead_converting_through_many_clients_at_once_is_one_converted_lead(
+    gateway: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_clock(monkeypatch, datetime(2026, 10, 1, 12, tzinfo=UTC))
+    org = make_org("Busy")
+    auth = {"Authorization": f"Bearer {org.created.api_key}"}
+    org.config("POST", "/events", body={"name": "sale", "conversion": True, "multi_trigger": True})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})
+    start = threading.Barrier(CLIENTS)
+
+    def trigger(_: int) -> int:
+        start.wait()
+        return int(gateway.post("/triggers", json={"event": "sale", "lead_id": "L1"}, headers=auth).status_code)
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        answers = list(pool.map(trigger, range(CLIENTS)))
+
+    assert answers == [202] * CLIENTS
+    report = gateway.get("/reports/conversions?from=2026-10-01&to=2026-10-01", headers=auth).json
+    [row] = report["rows"]
+    assert (row["conversions"], row["leads"], row["converted_leads"], row["conversion_rate"]) == (
+        CLIENTS,
+        1,
+        1,
+        "1.0000",
+    )

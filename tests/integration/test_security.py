@@ -154,6 +154,7 @@ def test_another_organization_cannot_see_or_touch_anything_on_any_route(org: Org
     assert other.config("GET", "/event-lists")[1]["items"] == []
     assert other.config("GET", "/affiliates")[1]["items"] == []
     assert other.config("GET", "/campaigns/c1/events")[1]["items"] == []
+    assert other.config("GET", "/campaigns")[1]["items"] == []
     assert [k["name"] for k in other.config("GET", "/settings/api-keys")[1]["items"]] == ["default"]
     assert other.logs("GET", "/logs")[1]["items"] == []
     assert other.logs("GET", "/logs", query={"lead_id": "L1"})[1]["items"] == []
@@ -173,6 +174,7 @@ def test_another_organization_cannot_see_or_touch_anything_on_any_route(org: Org
         ("GET", "/event-lists"),
         ("GET", "/affiliates"),
         ("GET", "/campaigns/{campaign_id}/events"),
+        ("GET", "/campaigns"),
         ("GET", "/settings/api-keys"),
         ("GET", "/logs"),
         ("GET", "/events/{name}/logs"),

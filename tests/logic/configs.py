@@ -79,13 +79,15 @@ class ConfigReads:
 
 @dataclass
 class Triggers:
-    """The trigger path's store: leads by id and transaction id, accepted entries, once-per-lead markers."""
+    """The trigger path's store: leads by id and transaction id, accepted entries, once-per-lead markers,
+    and the leads counted as converted."""
 
     config: Config
     leads: dict[str, Lead] = field(default_factory=dict)
     entries: list[dict[str, Any]] = field(default_factory=list)
     fired: set[tuple[str, str]] = field(default_factory=set)
     counted: list[tuple[str, bool, Decimal | None]] = field(default_factory=list)
+    converted: list[tuple[str, str]] = field(default_factory=list)  # first conversions: (lead, its created_at)
 
     def add_lead(self, lead_id: str, campaign_id: str = "c1", **values: Any) -> Lead:
         lead = Lead(
@@ -103,7 +105,14 @@ class Triggers:
         return found, self.config.version
 
     def accept_trigger(
-        self, org_id: str, entry: dict[str, Any], *, once_per_lead: bool, conversion: bool, revenue: Decimal | None
+        self,
+        org_id: str,
+        entry: dict[str, Any],
+        *,
+        once_per_lead: bool,
+        conversion: bool,
+        revenue: Decimal | None,
+        first_conversion_of: Lead | None = None,
     ) -> None:
         marker = (entry["lead_id"], entry["event"])
         if once_per_lead and marker in self.fired:
@@ -112,3 +121,7 @@ class Triggers:
             self.fired.add(marker)
         self.entries.append(entry)
         self.counted.append((entry["event"], conversion, revenue))
+        if first_conversion_of is not None:
+            self.converted.append((first_conversion_of.lead_id, first_conversion_of.created_at))
+            lead = self.leads[first_conversion_of.lead_id]
+            self.leads[lead.lead_id] = lead.model_copy(update={"converted_at": entry["created_at"]})

@@ -45,6 +45,19 @@ def test_an_accepted_trigger_writes_one_entry_with_each_postback_rendered() -> N
     assert store.counted == [("sale", True, Decimal("12.50"))]
 
 
+def test_a_lead_is_counted_as_converted_on_its_first_conversion_only_in_the_day_it_came() -> None:
+    config = Config().event("sale", conversion=True, multi_trigger=True).event("qualified", multi_trigger=True)
+    service, store = _service(config)
+    lead = store.add_lead("lead-1")
+
+    for event in ("qualified", "sale", "sale", "qualified", "sale"):
+        service.trigger(ORG, _request(event))
+
+    assert store.converted == [("lead-1", lead.created_at)]
+    assert store.leads["lead-1"].converted_at == store.entries[1]["created_at"]  # the first sale's
+    assert [conversion for _, conversion, _ in store.counted] == [False, True, True, False, True]
+
+
 def test_postbacks_that_are_disabled_or_for_another_campaign_do_not_fire() -> None:
     config = Config().event("sale")
     config.postback("sale", "all", "https://a.example/")

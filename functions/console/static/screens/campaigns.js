@@ -6,27 +6,70 @@ import {
 } from "../lib/ui.js";
 import { allLists } from "./lists.js";
 
+const PICKER_MAX = 1000; // more campaigns than a select can usefully hold: type the id instead
+
+/** The organization's campaigns (GET /campaigns), page after page, up to PICKER_MAX. */
+async function allCampaigns() {
+  const items = [];
+  let cursor = null;
+  do {
+    const answer = await api("GET", "/campaigns", { query: { limit: 200, cursor } });
+    items.push(...answer.items);
+    cursor = answer.next_cursor;
+  } while (cursor && items.length < PICKER_MAX);
+  return items;
+}
+
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const describe = (c) =>
+  `${c.campaign_id} — ${plural(c.leads, "lead")}, ${plural(c.event_lists, "event list")}, ${plural(c.custom_fields, "custom field")}`;
+
 export async function render(view, _params, query) {
   const campaignId = query.get("campaign") || "";
   const eventName = query.get("event") || "";
-  const lists = await allLists();
+  const [lists, campaigns] = await Promise.all([allLists(), allCampaigns()]);
   const listNames = new Map(lists.map((l) => [l.id, l.name]));
-  const known = [...new Set(lists.flatMap((l) => l.campaigns))].sort();
+  const open = (id) => {
+    window.location.hash = `#/campaigns?campaign=${encodeURIComponent(id)}`;
+  };
 
   const form = h("form", { class: "card inline-form", novalidate: true, "aria-label": "Open a campaign" });
-  const box = input({ value: campaignId, required: true, spellcheck: false, autocomplete: "off", list: "known-campaigns" });
+  const picker = select([{ value: "", label: campaigns.length ? "Choose a campaign…" : "No campaigns yet" }, ...campaigns.map((c) => ({ value: c.campaign_id, label: describe(c) }))], {
+    disabled: !campaigns.length,
+    onchange: () => picker.value && open(picker.value),
+  });
+  picker.value = campaigns.some((c) => c.campaign_id === campaignId) ? campaignId : "";
+  const box = input({ value: campaignId, required: true, spellcheck: false, autocomplete: "off" });
   form.append(
-    field("Campaign ID", box, { name: "campaign", hint: "The campaign id your leads are registered with, e.g. auto_ins." }),
-    h("datalist", { id: "known-campaigns" }, known.map((c) => h("option", { value: c }))),
+    field("Your campaigns", picker, { name: "picked", hint: "Every campaign with leads, event lists or custom fields." }),
+    field("Campaign ID", box, { name: "campaign", hint: "Or type an id, e.g. for a new campaign that has nothing yet." }),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Open campaign")),
   );
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    if (box.value.trim()) window.location.hash = `#/campaigns?campaign=${encodeURIComponent(box.value.trim())}`;
+    if (box.value.trim()) open(box.value.trim());
   });
   view.append(page("Campaign Event Manager", { crumbs: ["Settings"] }), form);
   if (!campaignId) {
-    view.append(empty("Open a campaign to see the events it accepts and to define their custom fields."));
+    view.append(
+      campaigns.length
+        ? table(
+            ["Campaign", "Leads", "Converted leads", "Event lists", "Custom fields"],
+            campaigns.map((c) =>
+              h(
+                "tr",
+                {},
+                h("td", {}, h("a", { href: `#/campaigns?campaign=${encodeURIComponent(c.campaign_id)}` }, c.campaign_id)),
+                h("td", { class: "num" }, c.leads),
+                h("td", { class: "num" }, c.converted_leads),
+                h("td", { class: "num" }, c.event_lists || "— (every event)"),
+                h("td", { class: "num" }, c.custom_fields),
+              ),
+            ),
+            { caption: "Your campaigns" },
+          )
+        : empty("No campaign has leads, event lists or custom fields yet: type a campaign id above to set one up."),
+    );
     return;
   }
 

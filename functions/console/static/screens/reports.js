@@ -1,4 +1,6 @@
 // Reports: conversions, events and revenue by day for a date range, as a chart and a table.
+// The API answers oldest day first (a time series, as the chart draws it); the table lists the newest
+// day first and folds each run of days without activity into one row.
 
 import { api } from "../lib/api.js";
 import { empty, field, h, input, isoDate, page, showApiError, table } from "../lib/ui.js";
@@ -50,31 +52,66 @@ export async function render(view, _params, query) {
       stat("Conversions", totals.conversions ?? 0),
       stat("Revenue", totals.revenue ?? "0"),
       stat("Leads", totals.leads ?? "—"),
+      stat("Converted leads", totals.converted_leads ?? "—"),
+      stat("Conversion rate", rate(totals.conversion_rate)),
     ),
   );
   if (!report.rows.length) {
     view.append(empty("Nothing happened in this range: no leads, events or revenue."));
     return;
   }
+  const years = new Set(report.rows.map((r) => r.day.slice(0, 4)));
   view.append(
     chart(report.rows),
     table(
-      ["Day", "Events", "Conversions", "Revenue", "Leads", "Conversion rate"],
-      report.rows.map((r) =>
-        h(
-          "tr",
-          {},
-          h("td", {}, r.day),
-          h("td", { class: "num" }, r.events),
-          h("td", { class: "num" }, r.conversions),
-          h("td", { class: "num" }, r.revenue),
-          h("td", { class: "num" }, r.leads ?? "—"),
-          h("td", { class: "num" }, r.conversion_rate == null ? "—" : `${(Number(r.conversion_rate) * 100).toFixed(1)} %`),
-        ),
+      ["Day", "Events", "Conversions", "Revenue", "Leads", "Converted leads", "Conversion rate"],
+      newestFirst(report.rows).map((entry) =>
+        entry.quiet
+          ? h("tr", {}, h("td", { colspan: 7, class: "muted" }, `No activity ${span(entry.quiet, years.size > 1)}`))
+          : h(
+              "tr",
+              {},
+              h("td", {}, entry.row.day),
+              h("td", { class: "num" }, entry.row.events),
+              h("td", { class: "num" }, entry.row.conversions),
+              h("td", { class: "num" }, entry.row.revenue),
+              h("td", { class: "num" }, entry.row.leads ?? "—"),
+              h("td", { class: "num" }, entry.row.converted_leads ?? "—"),
+              h("td", { class: "num" }, rate(entry.row.conversion_rate)),
+            ),
       ),
-      { caption: "By day (UTC)" },
+      { caption: "By day (UTC), newest first" },
     ),
   );
+}
+
+const rate = (value) => (value == null ? "—" : `${(Number(value) * 100).toFixed(1)} %`);
+
+const quietDay = (r) =>
+  !r.events && !r.conversions && Number(r.revenue) === 0 && !r.leads && !r.converted_leads;
+
+/** The rows newest first, each run of days without activity as one entry: {row} or {quiet: [newest, oldest]}. */
+function newestFirst(rows) {
+  const entries = [];
+  for (const row of [...rows].reverse()) {
+    const last = entries[entries.length - 1];
+    if (!quietDay(row)) entries.push({ row });
+    else if (last && last.quiet) last.quiet[1] = row.day;
+    else entries.push({ quiet: [row.day, row.day] });
+  }
+  return entries;
+}
+
+/** "3 Nov – 20 Nov" (oldest to newest), or "5 Nov" for one day; with years when the range spans several. */
+function span([newest, oldest], withYear) {
+  const format = (day) =>
+    new Date(`${day}T00:00:00Z`).toLocaleDateString("en-GB", {
+      day: "numeric",
+      month: "short",
+      ...(withYear ? { year: "numeric" } : {}),
+      timeZone: "UTC",
+    });
+  return newest === oldest ? format(newest) : `${format(oldest)} – ${format(newest)}`;
 }
 
 const stat = (label, value) => h("div", { class: "stat card" }, h("p", { class: "stat-label" }, label), h("p", { class: "stat-value" }, String(value)));

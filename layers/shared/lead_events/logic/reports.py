@@ -17,8 +17,17 @@ def _figures(counters: list[Counter], with_leads: bool) -> ReportFigures:
     conversions = sum(c.conversions for c in counters)
     revenue = sum((c.revenue for c in counters), Decimal(0))
     leads = sum(c.leads for c in counters) if with_leads else None
-    rate = (Decimal(conversions) / Decimal(leads)).quantize(Decimal("0.0001")) if leads else None
-    return ReportFigures(events=events, conversions=conversions, revenue=revenue, leads=leads, conversion_rate=rate)
+    converted = sum(c.converted_leads for c in counters) if with_leads else None
+    # Both counted in the day the lead was registered, once per lead: the rate is at most 1.
+    rate = (Decimal(converted or 0) / Decimal(leads)).quantize(Decimal("0.0001")) if leads else None
+    return ReportFigures(
+        events=events,
+        conversions=conversions,
+        revenue=revenue,
+        leads=leads,
+        converted_leads=converted,
+        conversion_rate=rate,
+    )
 
 
 def conversion_report(

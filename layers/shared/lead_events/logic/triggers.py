@@ -1,10 +1,10 @@
 """Accepting an event for a lead: one piece of logic behind the API, manual and inbound paths.
 
 Warm cost: one BatchGetItem (the lead + the organization's config version) and one
-TransactWriteItems (the log entry + the once-per-lead marker + report counters). The entry names
-its deliveries in its outbox (store/entries.py), so once the transaction commits they reach the
-queue through the table's stream: nothing else is left for this request to do, and no crash after
-the commit can lose them.
+TransactWriteItems (the log entry + the once-per-lead marker + report counters, and on a lead's
+first conversion its converted mark). The entry names its deliveries in its outbox
+(store/entries.py), so once the transaction commits they reach the queue through the table's
+stream: nothing else is left for this request to do, and no crash after the commit can lose them.
 """
 
 from __future__ import annotations
@@ -65,7 +65,14 @@ class TriggerStorage(Protocol):
     ) -> tuple[Lead | None, int | None]: ...
 
     def accept_trigger(
-        self, org_id: str, entry: dict[str, Any], *, once_per_lead: bool, conversion: bool, revenue: Decimal | None
+        self,
+        org_id: str,
+        entry: dict[str, Any],
+        *,
+        once_per_lead: bool,
+        conversion: bool,
+        revenue: Decimal | None,
+        first_conversion_of: Lead | None = None,
     ) -> None: ...
 
 
@@ -140,6 +147,8 @@ class TriggerService:
             once_per_lead=not event.multi_trigger,
             conversion=event.conversion,
             revenue=request.revenue,
+            # A lead counts as converted once, in the reports of the day it was registered.
+            first_conversion_of=lead if event.conversion and lead.converted_at is None else None,
         )
         return TriggerAccepted(
             log_id=log_id,

@@ -118,3 +118,18 @@ class CampaignEvents(Model):
     all_events: bool = Field(description="True when no list is assigned: the campaign accepts every event.")
     lists: list[str] = Field(description="The ids of the event lists assigned to the campaign.")
     items: list[EffectiveEvent]
+
+
+class CampaignSummary(Model):
+    campaign_id: str
+    leads: int = Field(description="Leads registered with the campaign, all time.")
+    converted_leads: int = Field(
+        description="Of those, the leads with at least one accepted conversion event (each counted once)."
+    )
+    event_lists: int = Field(description="Event lists assigned to it (0: it accepts every event).")
+    custom_fields: int = Field(description="Custom fields its event settings declare, over all its events.")
+
+
+class CampaignPage(Model):
+    items: list[CampaignSummary] = Field(description="By campaign id.")
+    next_cursor: str | None

@@ -61,6 +61,11 @@ class Lead(Model):
     payout: Decimal | None = None
     data: dict[str, Any] = Field(default_factory=dict)
     created_at: str
+    converted_at: str | None = Field(
+        None,
+        description="When the lead's first conversion event was accepted (null: none yet, or only before "
+        "first conversions were recorded).",
+    )
 
 
 class TimelineEntry(Model):

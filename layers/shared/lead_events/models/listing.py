@@ -58,7 +58,18 @@ class ReportFigures(Model):
     conversions: int = Field(description="Accepted triggers of conversion events.")
     revenue: Decimal = Field(description="Summed revenue, exact.")
     leads: int | None = Field(None, description="Leads registered (not for group_by=event).")
-    conversion_rate: Decimal | None = Field(None, description="conversions / leads, when leads are known and > 0.")
+    converted_leads: int | None = Field(
+        None,
+        description="Of those leads, the ones with at least one accepted conversion event, counted once per lead "
+        "in the day the lead was registered, whenever it converted (not for group_by=event). Counters written "
+        "before converted leads were counted have none (read as 0): a lead whose only conversions came "
+        "before is counted at its next one.",
+    )
+    conversion_rate: Decimal | None = Field(
+        None,
+        description="converted_leads / leads, between 0 and 1, when leads are known and > 0: the share of the "
+        "leads registered in the row that have converted so far.",
+    )
 
 
 class ReportRow(ReportFigures):
@@ -72,7 +83,10 @@ class ConversionReport(Model):
     to: str
     group_by: GroupBy
     campaign_id: str | None
-    rows: list[ReportRow]
+    rows: list[ReportRow] = Field(
+        description="group_by=day: every day of the range (UTC), oldest first, days without activity included; "
+        "group_by=event or campaign: the events or campaigns with activity in the range, by name."
+    )
     totals: ReportFigures
 
     model_config = ConfigDict(populate_by_name=True)

@@ -149,3 +149,8 @@ def report_pk(org_id: str, dimension: str, year: str, group: int | None = None) 
     counter's partition group (store/reports.py; None for the counters written before there were groups)."""
     base = f"ORG#{org_id}#REPORT#{dimension}#{year}"
     return base if group is None else f"{base}#G{group}"
+
+
+def campaign_totals_pk(org_id: str, group: int) -> str:
+    """Each campaign's all-time lead counters (sort key `<campaign_id>#<copy>`), in partition group `group`."""
+    return f"ORG#{org_id}#REPORT#CAMPAIGNS#G{group}"

@@ -70,6 +70,32 @@ class LeadStore:
             }
         }
 
+    def converted_marks(self, org_id: str, lead: Lead, converted_at: str) -> list[Any]:
+        """The transaction items that mark the lead (both its copies) converted, only if neither is yet:
+        so of two first conversions at once, one counts."""
+        return [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": key,
+                    "UpdateExpression": "SET converted_at = :at",
+                    "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(converted_at)",
+                    "ExpressionAttributeValues": to_item({":at": converted_at}),
+                }
+            }
+            for key in (self.lead_key(org_id, lead.lead_id), self.txn_key(org_id, lead.transaction_id))
+        ]
+
+    def is_converted(self, org_id: str, lead_id: str) -> bool:
+        """Whether the lead is marked converted (strongly consistent)."""
+        answer = self.db.get_item(
+            TableName=self.table,
+            Key=self.lead_key(org_id, lead_id),
+            ConsistentRead=True,
+            ProjectionExpression="converted_at",
+        )
+        return "converted_at" in answer.get("Item", {})
+
     def has_fired(self, org_id: str, lead_id: str, event: str) -> bool:
         """Whether the once-per-lead marker of `event` is there (strongly consistent)."""
         key = to_item({"pk": keys.lead_pk(org_id, lead_id), "sk": keys.fired_sk(event)})

@@ -157,6 +157,14 @@ class ConfigSnapshot:
         """The custom fields the campaign's settings declare for `event`."""
         return list(self._fields.get((campaign_id, event), []))
 
+    def campaigns(self) -> list[str]:
+        """Every campaign with an event list assigned or event settings, by id."""
+        return sorted({item["campaign_id"] for item in self._of_kind(keys.CAMPAIGN_PREFIX)})
+
+    def campaign_settings(self, campaign_id: str) -> dict[str, list[CustomField]]:
+        """The campaign's settings: the custom fields it declares, by event (events without settings left out)."""
+        return {event: list(fields) for (campaign, event), fields in self._fields.items() if campaign == campaign_id}
+
     def declared_field_names(self, event: str) -> set[str]:
         """Every custom field any campaign declares for `event`: the custom macros its postbacks may use."""
         return {f.name for (_, name), fields in self._fields.items() if name == event for f in fields}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -52,26 +53,62 @@ class TriggerStore:
         return lead, int(meta[0].get("config_version", 0)) if meta else None
 
     def accept_trigger(
-        self, org_id: str, entry: dict[str, Any], *, once_per_lead: bool, conversion: bool, revenue: Decimal | None
+        self,
+        org_id: str,
+        entry: dict[str, Any],
+        *,
+        once_per_lead: bool,
+        conversion: bool,
+        revenue: Decimal | None,
+        first_conversion_of: Lead | None = None,
     ) -> None:
         """Write the log entry (its deliveries in its outbox), the once-per-lead marker and the report
-        counters, all or nothing.
+        counters, all or nothing; with `first_conversion_of` (the lead, not converted when read), also
+        mark the lead converted and count it in its cohort's counters.
 
         EventAlreadyFired when the event is once per lead and has fired for this lead, whether the
-        marker was there already or a trigger of it won a race with this one.
+        marker was there already or a trigger of it won a race with this one. When another conversion
+        marked the lead first, the trigger is written as one of a converted lead.
         """
         event, lead_id, log_id = entry["event"], entry["lead_id"], entry["log_id"]
         writes: list[Any] = [self._logs.entry_put(org_id, entry)]
         if once_per_lead:
             writes.append(self._leads.fired_marker(org_id, lead_id, event, log_id))
+        marks = len(writes)  # where the lead's converted marks go, when it converts
 
-        def with_counters() -> list[Any]:  # each attempt draws its counters' copy anew (store/reports.py)
-            return writes + self._reports.trigger_counters(
-                org_id, entry["created_at"], event, entry["campaign_id"], conversion, revenue
-            )
+        def with_counters(lead: Lead | None) -> Callable[[], list[Any]]:
+            def items() -> list[Any]:  # each attempt draws its counters' copy anew (store/reports.py)
+                converting = [] if lead is None else self._leads.converted_marks(org_id, lead, entry["created_at"])
+                return (
+                    writes
+                    + converting
+                    + self._reports.trigger_counters(
+                        org_id,
+                        entry["created_at"],
+                        event,
+                        entry["campaign_id"],
+                        conversion,
+                        revenue,
+                        converted_lead_created_at=None if lead is None else lead.created_at,
+                    )
+                )
+
+            return items
 
         try:
-            transact(self._leads.db, with_counters)
+            try:
+                transact(self._leads.db, with_counters(first_conversion_of))
+            except Cancelled as exc:
+                if first_conversion_of is None or exc.first not in (marks, marks + 1):
+                    raise
+                # Another conversion of the lead landed since it was read: it counted the lead.
+                transact(self._leads.db, with_counters(None))
+            except ConcurrentChange:
+                # Met other transactions on the lead every time: when one was its first conversion, this
+                # trigger no longer needs the lead's item.
+                if first_conversion_of is None or not self._leads.is_converted(org_id, lead_id):
+                    raise
+                transact(self._leads.db, with_counters(None))
         except Cancelled as exc:
             if once_per_lead and exc.first == 1:  # the marker's condition: it exists
                 raise EventAlreadyFired(event, lead_id) from exc
