@@ -94,6 +94,13 @@ export async function list(view, _params, query) {
   view.append(pager);
 }
 
+/** A delivery's error, its technical detail folded away under it (open to read; it would widen a table). */
+export function deliveryError(error, detail) {
+  if (!error) return "—";
+  if (!detail) return error;
+  return h("details", { class: "error-detail" }, h("summary", { title: detail }, error), h("pre", { class: "small" }, detail));
+}
+
 export async function entry(view, [logId]) {
   const log = await api("GET", path`/logs/${logId}`);
   const back = h("a", { class: "button secondary", href: `#/logs?event=${encodeURIComponent(log.event)}` }, "Back to View Logs");
@@ -141,7 +148,7 @@ function delivery(d) {
       h("td", {}, when(a.at)),
       h("td", { class: "response-code" }, a.status_code ?? "no answer"),
       h("td", {}, `${a.elapsed_ms} ms`),
-      h("td", {}, a.error || "—"),
+      h("td", {}, deliveryError(a.error, a.error_detail)),
       h("td", {}, h("pre", { class: "small" }, a.response_body || "")),
     ),
   );

@@ -33,6 +33,7 @@ class DeliveryState:
     # The latest attempt's answer, and when the retry is due: set by every record of an attempt.
     last_status_code: int | None = None
     error: str | None = None
+    error_detail: str | None = None
     next_attempt_at: str | None = None
     claim_until: float | None = None  # a dispatcher holds it until then (epoch seconds)
 
@@ -88,5 +89,6 @@ class DeliveryAttempt:
     status_code: int | None  # None: no answer came
     elapsed_ms: int
     response_body: str | None
-    error: str | None
+    error: str | None  # a short sentence a person can act on (http/failures.py)
     expires_at: int  # when the table lets it go (epoch seconds)
+    error_detail: str | None = None  # the technical text behind the error (none for attempts before it was kept)

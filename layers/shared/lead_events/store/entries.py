@@ -183,6 +183,7 @@ class EntryStore:
                 "elapsed_ms": attempt.elapsed_ms,
                 "response_body": attempt.response_body,
                 "error": attempt.error,
+                "error_detail": attempt.error_detail,
             }
         )
 

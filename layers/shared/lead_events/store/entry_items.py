@@ -38,6 +38,7 @@ def delivery_state(value: Mapping[str, Any]) -> DeliveryState:
         attempts=int(value.get("attempts", 0)),
         last_status_code=_int(value.get("last_status_code")),
         error=value.get("error"),
+        error_detail=value.get("error_detail"),
         next_attempt_at=value.get("next_attempt_at"),
         claim_until=None if claim_until is None else float(claim_until),
     )
@@ -67,6 +68,7 @@ def delivery_value(state: DeliveryState) -> dict[str, Any]:
         value |= {
             "last_status_code": state.last_status_code,
             "error": state.error,
+            "error_detail": state.error_detail,
             "next_attempt_at": state.next_attempt_at,
         }
     if state.claim_until is not None:
@@ -137,4 +139,5 @@ def attempt(item: Mapping[str, Any]) -> DeliveryAttempt:
         response_body=item.get("response_body"),
         error=item.get("error"),
         expires_at=int(item.get("expires_at", 0)),
+        error_detail=item.get("error_detail"),
     )
