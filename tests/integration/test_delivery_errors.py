@@ -249,8 +249,8 @@ def test_an_entry_and_attempt_stored_before_error_details_still_read(org: Org, m
         },
     }
     item = store.entry_put(org.org_id, entry)["Put"]["Item"]
-    # As such an entry was written: no error details.
-    del item["outbox"]
+    # As such an entry was written: no error details, nothing kept for the listing.
+    del item["listed_deliveries"], item["outbox"]
     store.db.put_item(TableName=store.table, Item=item)
     attempt = {
         "pk": keys.log_pk(org.org_id, "0000old"),
@@ -271,3 +271,8 @@ def test_an_entry_and_attempt_stored_before_error_details_still_read(org: Org, m
     [delivery] = shown["deliveries"]
     assert (delivery["error"], delivery["error_detail"]) == ("HTTP 500", None)
     assert [(a["error"], a["error_detail"]) for a in delivery["attempts"]] == [("HTTP 500", None)]
+    status, page = org.logs("GET", "/logs", query={"from": "2026-11-20", "to": "2026-11-20"})
+    assert status == 200
+    [row] = page["items"]
+    assert (row["status"], row["response_code"]) == ("failed", 500)
+    assert (row["delivery_count"], row["delivered_count"], row["deliveries"]) == (None, None, None)

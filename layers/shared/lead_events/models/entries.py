@@ -64,6 +64,17 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class DeliveryBrief:
+    """A delivery as a listing shows it: whose it is, where it stands, the latest status code it got."""
+
+    key: str  # the delivery's key within its entry
+    kind: str
+    postback_id: str | None
+    status: str
+    status_code: int | None
+
+
+@dataclass(frozen=True)
 class EntrySummary:
     """An entry as a listing or a lead's timeline shows it (what the listing indexes project)."""
 
@@ -77,6 +88,8 @@ class EntrySummary:
     status: str
     last_status_code: int | None
     revenue: Decimal | None
+    # Its deliveries, by key; None for an entry written before the entries kept them for listings.
+    deliveries: tuple[DeliveryBrief, ...] | None = None
 
 
 @dataclass(frozen=True)

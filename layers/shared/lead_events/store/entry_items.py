@@ -11,10 +11,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from lead_events.models.entries import DeliveryAttempt, DeliveryState, Entry, EntrySummary
+from lead_events.models.entries import DeliveryAttempt, DeliveryBrief, DeliveryState, Entry, EntrySummary
 from lead_events.store.dynamo import from_item, plain_json
 
 OUTBOX = "outbox"  # the template's stream filter matches this attribute: keep them together
+# What a listing shows of the deliveries, kept beside them by every write of their statuses: the
+# listing indexes project this attribute (template.yaml), the deliveries map is too big to project.
+LISTED = "listed_deliveries"
 
 
 def _int(value: Any) -> int | None:
@@ -76,6 +79,35 @@ def delivery_value(state: DeliveryState) -> dict[str, Any]:
     return value
 
 
+def listed_deliveries(deliveries: Mapping[str, DeliveryState]) -> list[dict[str, Any]]:
+    """The LISTED attribute of an entry with these deliveries: each one's key, kind, postback, status and code."""
+    return [
+        {
+            "key": key,
+            "kind": state.kind,
+            "postback_id": state.postback_id,
+            "status": state.status,
+            "code": state.last_status_code,
+        }
+        for key, state in sorted(deliveries.items())
+    ]
+
+
+def _briefs(value: Any) -> tuple[DeliveryBrief, ...] | None:
+    if value is None:
+        return None
+    return tuple(
+        DeliveryBrief(
+            key=str(d["key"]),
+            kind=str(d.get("kind", "")),
+            postback_id=d.get("postback_id"),
+            status=str(d["status"]),
+            status_code=_int(d.get("code")),
+        )
+        for d in value
+    )
+
+
 def entry(item: Mapping[str, Any]) -> Entry:
     """An entry item (deserialized) as an Entry."""
     return Entry(
@@ -125,6 +157,7 @@ def summary(item: Mapping[str, Any]) -> EntrySummary:
         status=str(item["status"]),
         last_status_code=_int(item.get("last_status_code")),
         revenue=item.get("revenue"),
+        deliveries=_briefs(item.get(LISTED)),
     )
 
 
