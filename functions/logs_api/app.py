@@ -46,6 +46,13 @@ def list_logs(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> LogPage:
+    """View Logs: the organization's entries, newest first, by event, campaign, status, lead and dates.
+
+    Each row says how far its deliveries got: `delivery_count` and `delivered_count` ("1 of 2
+    delivered"), and `deliveries`, each delivery's `status` and latest `response_code`, so an entry
+    whose status is `retrying` shows which of its deliveries succeeded. `response_code` is the
+    latest code any of them got.
+    """
     filters = LogFilters(event, campaign_id, status.value if status else None, lead_id)
     return listing.list_logs(
         log_listing(),

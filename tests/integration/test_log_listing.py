@@ -16,7 +16,8 @@ from lead_events.logic.dates import iso
 from lead_events.store import keys
 from lead_events.wiring import log_store
 from tests.clock import MONTH_EDGES, packed_before, set_clock
-from tests.integration.conftest import Org
+from tests.integration.conftest import Org, dispatch, drain_queue
+from tests.receiver import Receiver
 
 EVENTS = ("sale", "qualified", "callback")
 CAMPAIGNS = ("c1", "c2", "c3", "c4")
@@ -237,3 +238,75 @@ def test_a_cursor_from_a_later_range_on_an_earlier_one_is_an_empty_page(org: Org
 
     assert status == 200, later
     assert later["items"] == []
+
+
+def _row(org: Org, **query: str) -> dict[str, Any]:
+    status, page = org.logs("GET", "/logs", query=query)
+    assert status == 200, page
+    [row] = page["items"]
+    return row
+
+
+def _deliveries(row: dict[str, Any], paths: dict[str, str]) -> dict[str, tuple[str, int | None]]:
+    """Each listed delivery's (status, response code), by its postback's path (`paths`: by postback id)."""
+    return {paths[d["postback_id"]]: (d["status"], d["response_code"]) for d in row["deliveries"]}
+
+
+def _two_postbacks(org: Org, receiver: Receiver) -> dict[str, str]:
+    """Event `sale` with postbacks to /ok and /down, and lead L1: the postbacks' paths by their ids."""
+    org.config("POST", "/events", body={"name": "sale"})
+    paths = {}
+    for path in ("/ok", "/down"):
+        _, postback = org.config("POST", "/events/sale/postbacks", body={"url": receiver.url + path})
+        paths[postback["id"]] = path
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "transaction_id": "T1", "campaign_id": "c1"})
+    return paths
+
+
+def test_a_row_shows_how_many_deliveries_got_through_and_the_latest_code_of_each(org: Org, receiver: Receiver) -> None:
+    paths = _two_postbacks(org, receiver)
+    receiver.answer("/down", 500)
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1", "revenue": 12.5})
+    row = _row(org)
+    assert (row["status"], row["delivery_count"], row["delivered_count"]) == ("queued", 2, 0)
+    assert _deliveries(row, paths) == {"/ok": ("queued", None), "/down": ("queued", None)}
+
+    dispatch(drain_queue())
+
+    row = _row(org)
+    assert (row["status"], row["delivery_count"], row["delivered_count"]) == ("retrying", 2, 1)
+    assert _deliveries(row, paths) == {"/ok": ("delivered", 200), "/down": ("retrying", 500)}
+    assert {d["id"] for d in row["deliveries"]} == {f"{accepted['log_id']}_{pb}" for pb in paths}
+    assert (row["source"], row["revenue"]) == ("api", "12.5")
+    assert _row(org, status="retrying") == row  # another index projects the same
+
+
+def test_a_redelivered_delivery_is_listed_as_queued_again_and_then_delivered(org: Org, receiver: Receiver) -> None:
+    paths = _two_postbacks(org, receiver)
+    receiver.answer("/down", 400)  # final: the delivery fails at once
+    _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
+    dispatch(drain_queue())
+    row = _row(org)
+    assert (row["status"], row["delivered_count"], row["response_code"]) == ("failed", 1, 400)
+    assert _deliveries(row, paths) == {"/ok": ("delivered", 200), "/down": ("failed", 400)}
+
+    assert org.logs("POST", f"/logs/{accepted['log_id']}/redeliver")[0] == 202
+    assert _deliveries(_row(org), paths) == {"/ok": ("delivered", 200), "/down": ("queued", 400)}
+    dispatch(drain_queue())
+
+    row = _row(org)
+    assert (row["status"], row["delivery_count"], row["delivered_count"]) == ("delivered", 2, 2)
+    assert _deliveries(row, paths) == {"/ok": ("delivered", 200), "/down": ("delivered", 200)}
+
+
+def test_an_entry_without_postbacks_has_none_to_count(org: Org) -> None:
+    org.config("POST", "/events", body={"name": "qualified"})
+    org.triggers("POST", "/leads", body={"lead_id": "L1", "campaign_id": "c1"})
+    org.triggers("POST", "/triggers", body={"event": "qualified", "lead_id": "L1"})
+    row = _row(org)
+    assert (row["status"], row["delivery_count"], row["delivered_count"], row["deliveries"]) == (
+        "no_postbacks",
+        0,
+        0,
+        [],
+    )

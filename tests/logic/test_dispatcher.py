@@ -16,6 +16,7 @@ from lead_events import clock
 from lead_events.logic import dispatch
 from lead_events.logic.delivery_state import Answer, record, write_from
 from lead_events.logic.dispatch import Dispatcher
+from lead_events.logic.logs import get_log
 from lead_events.logic.outbox import message, outbox_of
 from lead_events.models.entries import DeliveryAttempt, Entry
 from tests.logic.fakes import ORG, FakeEntries, FakePostbacks, FakeQueue, Receivers, delivery, entry
@@ -93,6 +94,23 @@ def test_a_signed_delivery_whose_postback_lost_its_secret_fails_without_a_reques
 
     assert receivers.requests == []
     assert "deleted" in str(entries.get_entry(ORG, "log-1").deliveries["a"].error)
+
+
+def test_an_attempts_error_and_its_detail_are_kept_with_the_attempt_and_the_delivery(receivers: Receivers) -> None:
+    receivers.answer(BUSY, None, "connection refused by 203.0.113.9:443", error_detail="ConnectionRefusedError: ...")
+    new = entry(a=delivery(BUSY))
+    entries = FakeEntries(new)
+
+    assert _dispatcher(entries).deliver_batch(_messages(new)) == ["retrying"]
+
+    view = get_log(entries, ORG, "log-1")
+    [shown] = view.deliveries
+    [attempt] = shown.attempts
+    assert (attempt.error, attempt.error_detail) == (
+        "connection refused by 203.0.113.9:443",
+        "ConnectionRefusedError: ...",
+    )
+    assert (shown.error, shown.error_detail) == (attempt.error, attempt.error_detail)
 
 
 def test_a_retry_follows_from_its_record_and_its_next_attempt_continues_the_numbering(

@@ -6,6 +6,7 @@ import {
   showApiError, clearErrors, toast,
 } from "../lib/ui.js";
 import { eventForm } from "./events.js";
+import { deliveryError } from "./logs.js";
 
 export async function render(view, [name]) {
   const [event, postbacks, macros] = await Promise.all([
@@ -162,7 +163,7 @@ function testResult({ request, outcome }) {
       h("dd", { class: "response-code" }, status),
       h("dt", {}, "Time"),
       h("dd", {}, `${outcome.elapsed_ms} ms`),
-      outcome.error ? [h("dt", {}, "Error"), h("dd", {}, outcome.error)] : null,
+      outcome.error ? [h("dt", {}, "Error"), h("dd", {}, deliveryError(outcome.error, outcome.error_detail))] : null,
     ),
     h("h4", {}, "Request sent"),
     h("pre", {}, [`${request.method} ${request.url}`, ...Object.entries(request.headers || {}).map(([k, v]) => `${k}: ${v}`)].join("\n") + (request.body ? `\n\n${pretty(request.body)}` : "")),

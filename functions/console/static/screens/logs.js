@@ -74,11 +74,14 @@ export async function list(view, _params, query) {
         h("td", {}, h("a", { href: `#/leads/${encodeURIComponent(item.lead_id)}` }, item.lead_id), h("br"), h("span", { class: "muted" }, item.transaction_id)),
         h("td", {}, item.campaign_id),
         h("td", {}, h("code", {}, item.event)),
-        h("td", {}, badge(item.status)),
-        h("td", { class: "response-code" }, item.response_code ?? "—"),
+        h("td", {}, item.source),
+        h("td", { class: "num" }, item.revenue ?? "—"),
+        h("td", {}, badge(item.status), deliveredCount(item)),
+        h("td", { class: "response-code" }, responseCodes(item)),
       ),
     );
-    view.append(table(["Timestamp", "Lead / Transaction ID", "Campaign", "Event", "Status", "Response Code"], rows));
+    const headers = ["Timestamp", "Lead / Transaction ID", "Campaign", "Event", "Source", "Revenue", "Status", "Response Code"];
+    view.append(table(headers, rows));
   }
   const pager = h("nav", { class: "pager", "aria-label": "Pages" });
   if (cursor) {
@@ -92,6 +95,28 @@ export async function list(view, _params, query) {
     pager.append(h("a", { class: "button secondary", href: logsHash(next) }, "Next page"));
   }
   view.append(pager);
+}
+
+/** "1 of 2 delivered" under the status, when an entry has more than one delivery (one: the status says it). */
+function deliveredCount(item) {
+  if (!(item.delivery_count > 1)) return null;
+  return [h("br"), h("span", { class: "muted" }, `${item.delivered_count} of ${item.delivery_count} delivered`)];
+}
+
+/** Each delivery's latest response code (its postback and status on hover); entries from before: the latest of any. */
+function responseCodes(item) {
+  if (!item.deliveries?.length) return item.response_code ?? "—";
+  return item.deliveries.map((d, i) => [
+    i ? " · " : null,
+    h("span", { title: `${d.kind === "affiliate" ? "Affiliate postback" : `Postback ${d.postback_id}`}: ${d.status}` }, d.response_code ?? "—"),
+  ]);
+}
+
+/** A delivery's error, its technical detail folded away under it (open to read; it would widen a table). */
+export function deliveryError(error, detail) {
+  if (!error) return "—";
+  if (!detail) return error;
+  return h("details", { class: "error-detail" }, h("summary", { title: detail }, error), h("pre", { class: "small" }, detail));
 }
 
 export async function entry(view, [logId]) {
@@ -141,7 +166,7 @@ function delivery(d) {
       h("td", {}, when(a.at)),
       h("td", { class: "response-code" }, a.status_code ?? "no answer"),
       h("td", {}, `${a.elapsed_ms} ms`),
-      h("td", {}, a.error || "—"),
+      h("td", {}, deliveryError(a.error, a.error_detail)),
       h("td", {}, h("pre", { class: "small" }, a.response_body || "")),
     ),
   );

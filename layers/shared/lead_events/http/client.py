@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -34,6 +35,7 @@ from urllib3.response import HTTPResponse
 from urllib3.util import connection
 
 from lead_events.config import settings
+from lead_events.http import failures
 from lead_events.http.deadline import Deadline, OutOfTime, Watch, bounded, current
 from lead_events.http.guard import BlockedDestination, check_destination, refusal_reason, url_problem
 
@@ -89,7 +91,7 @@ def _guarded_socket(conn: HTTPConnection, deadline: Deadline) -> socket.socket:
             )
         except OSError as exc:
             last_error = exc
-    raise NewConnectionError(conn, f"Failed to establish a new connection: {last_error}")
+    raise NewConnectionError(conn, f"Failed to establish a new connection: {last_error}") from last_error
 
 
 class _BoundedConnection(HTTPConnection):
@@ -172,9 +174,10 @@ class Outcome:
     status_code: int | None
     elapsed_ms: int
     response_body: str | None
-    error: str | None
+    error: str | None  # a short sentence a person can act on (http/failures.py)
     retry_after: float | None = None
     final: bool = False  # True when retrying cannot help (the destination is refused)
+    error_detail: str | None = None  # the technical text behind the error
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -200,13 +203,13 @@ def send(
     problem = url_problem(url)
     started = time.monotonic()
     if problem:
-        return Outcome(False, None, 0, None, f"The URL {problem}.", final=True)
+        return Outcome(False, None, 0, None, f"the URL {problem}", final=True)
     headers = _with_id(headers, delivery_id)
     with bounded(request_bound()) as deadline:
         outcome = _exchange(method, url, headers, body, success_match, deadline)
-    if outcome is None:
-        message = f"Timed out: the receiver did not answer within {deadline.seconds:g} s."
-        return Outcome(False, None, _ms(started), None, message)
+    if isinstance(outcome, _Cut):
+        error, detail = failures.out_of_time(deadline.seconds, outcome.step)
+        return Outcome(False, None, _ms(started), None, error, error_detail=detail)
     return replace(outcome, elapsed_ms=_ms(started))
 
 
@@ -218,10 +221,17 @@ def _with_id(headers: dict[str, str], delivery_id: str) -> dict[str, str]:
     return {name: value for name, value in headers.items() if name.lower() != ID_HEADER} | {ID_HEADER: delivery_id}
 
 
+@dataclass(frozen=True)
+class _Cut:
+    """The request ran out of time; `step` says where (for the error's detail)."""
+
+    step: str
+
+
 def _exchange(
     method: str, url: str, headers: dict[str, str], body: str | None, success_match: str | None, deadline: Deadline
-) -> Outcome | None:
-    """The request's outcome (its elapsed_ms left at 0), or None when it ran out of time."""
+) -> Outcome | _Cut:
+    """The request's outcome (its elapsed_ms left at 0), or _Cut when it ran out of time."""
     try:
         response = session().request(
             method,
@@ -232,34 +242,40 @@ def _exchange(
             allow_redirects=False,
             stream=True,
         )
-    except BlockedDestination as exc:
-        return Outcome(False, None, 0, None, str(exc), final=True)
-    except (OutOfTime, requests.RequestException) as exc:
-        if deadline.passed():
-            return None
-        if isinstance(exc, requests.Timeout):
-            return Outcome(False, None, 0, None, f"Timed out: {exc}")
-        return Outcome(False, None, 0, None, f"Connection failed: {exc}")
-    read_error: str | None = None
+    except (BlockedDestination, OutOfTime, requests.RequestException) as exc:
+        if not isinstance(exc, BlockedDestination) and deadline.passed():
+            return _Cut(f"before an answer came ({type(exc).__name__}: {exc})")
+        parts = urlsplit(url)
+        error, detail = failures.request_failure(
+            exc,
+            parts.hostname or "",
+            parts.port or (443 if parts.scheme == "https" else 80),
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
+        )
+        return Outcome(False, None, 0, None, error, final=isinstance(exc, BlockedDestination), error_detail=detail)
+    read_error: failures.Failure | None = None
     try:
         raw = response.raw.read(MAX_READ, decode_content=True) or b""
     except Exception as exc:  # a broken answer is the receiver's failure, not ours
-        raw, read_error = b"", f"Reading the answer failed: {exc}"
+        raw, read_error = b"", failures.read_failure(exc, read_timeout=READ_TIMEOUT)
     finally:
         response.close()
     if deadline.cut or (read_error and deadline.passed()):
-        return None  # cut short, what was read may look like a whole answer: headers or body end at a cut
+        # Cut short, what was read may look like a whole answer: headers or body end at a cut.
+        return _Cut(f"while the answer was read (the receiver had answered {response.status_code})")
     text = raw.decode(response.encoding or "utf-8", errors="replace")
     status = response.status_code
     ok = 200 <= status < 300 and read_error is None
-    error = read_error
+    failure = read_error
     if ok and success_match and success_match not in text:
-        ok, error = False, f"The answer does not contain the success_match text {success_match!r}."
-    elif 300 <= status < 400:
-        error = f"Redirect to {response.headers.get('location', '?')} not followed."
-    elif not ok and error is None:
-        error = f"HTTP {status}"
-    return Outcome(ok, status, 0, text[:KEEP_BODY], error, _retry_after(response.headers.get("retry-after")))
+        ok, failure = False, failures.success_match_missed(status, success_match, len(raw))
+    elif not 200 <= status < 300:
+        failure = failures.status_failure(status, response.reason or "", response.headers.get("location"))
+    retry_after = _retry_after(response.headers.get("retry-after"))
+    if failure is None:
+        return Outcome(ok, status, 0, text[:KEEP_BODY], None, retry_after)
+    return Outcome(ok, status, 0, text[:KEEP_BODY], failure[0], retry_after, error_detail=failure[1])
 
 
 def _ms(started: float) -> int:

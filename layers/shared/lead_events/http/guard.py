@@ -16,7 +16,12 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class BlockedDestination(Exception):
-    """The destination is not a public address (nor in POSTBACK_ALLOWED_NETWORKS)."""
+    """The destination is not a public address (nor in POSTBACK_ALLOWED_NETWORKS): `ip`, and why (`reason`)."""
+
+    def __init__(self, ip: str, reason: str) -> None:
+        super().__init__(f"{ip} is a {reason} address; postbacks may only reach public addresses")
+        self.ip = ip
+        self.reason = reason
 
 
 def _effective(address: IPAddress) -> IPAddress:
@@ -57,7 +62,7 @@ def refusal_reason(ip: str, allowed: Sequence[Network]) -> str | None:
 def check_destination(ip: str, allowed: Sequence[Network]) -> None:
     reason = refusal_reason(ip, allowed)
     if reason:
-        raise BlockedDestination(f"{ip} is a {reason} address; postbacks may only reach public addresses")
+        raise BlockedDestination(ip, reason)
 
 
 def url_problem(url: str) -> str | None:

@@ -93,6 +93,7 @@ def record(entry: Entry, answers: Sequence[Answer]) -> Entry | None:
             attempts=answer.attempt.number,
             last_status_code=answer.attempt.status_code,
             error=answer.attempt.error,
+            error_detail=answer.attempt.error_detail,
             next_attempt_at=answer.next_attempt_at,
             claim_until=None,
         )

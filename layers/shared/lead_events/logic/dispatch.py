@@ -249,6 +249,7 @@ class Dispatcher:
             response_body=outcome.response_body,
             error=outcome.error,
             expires_at=clock.expiry(started, self.retention_days),
+            error_detail=outcome.error_detail,
         )
         return answer_of(attempt, outcome, self.schedule, started)
 
@@ -309,6 +310,6 @@ class Dispatcher:
             except NotFound:
                 secret = None
             if not secret:
-                return Outcome(False, None, 0, None, "The postback was deleted or lost its signing secret.", final=True)
+                return Outcome(False, None, 0, None, "the postback was deleted or lost its signing secret", final=True)
             headers |= signature_headers(secret, webhook_id, datetime.now(UTC), body or "")
         return send(delivery.method, delivery.url, headers, body, delivery.success_match, delivery_id=webhook_id)

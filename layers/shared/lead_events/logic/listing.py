@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from lead_events.logic.dates import date_range, iso, months_newest_first
-from lead_events.models.listing import LogFilters, LogListItem, LogPage
+from lead_events.logic.deliveries import delivery_id
+from lead_events.models.entries import EntrySummary
+from lead_events.models.listing import ListedDelivery, LogFilters, LogListItem, LogPage
 from lead_events.store.listing import LogListing
 
 
@@ -29,19 +31,35 @@ def list_logs(
         limit=limit,
         cursor=cursor,
     )
-    rows = [
-        LogListItem(
-            log_id=item.log_id,
-            created_at=item.created_at,
-            event=item.event,
-            lead_id=item.lead_id,
-            transaction_id=item.transaction_id,
-            campaign_id=item.campaign_id,
-            source=item.source,
-            status=item.status,
-            response_code=item.last_status_code,
-            revenue=item.revenue,
-        )
-        for item in items
-    ]
-    return LogPage(items=rows, next_cursor=next_cursor)
+    return LogPage(items=[list_item(item) for item in items], next_cursor=next_cursor)
+
+
+def list_item(item: EntrySummary) -> LogListItem:
+    """A listing's row: the entry, and how many of its deliveries got through (from what the listing read)."""
+    deliveries = None
+    if item.deliveries is not None:
+        deliveries = [
+            ListedDelivery(
+                id=delivery_id(item.log_id, d.key),
+                kind=d.kind,
+                postback_id=d.postback_id,
+                status=d.status,
+                response_code=d.status_code,
+            )
+            for d in item.deliveries
+        ]
+    return LogListItem(
+        log_id=item.log_id,
+        created_at=item.created_at,
+        event=item.event,
+        lead_id=item.lead_id,
+        transaction_id=item.transaction_id,
+        campaign_id=item.campaign_id,
+        source=item.source,
+        status=item.status,
+        response_code=item.last_status_code,
+        revenue=item.revenue,
+        delivery_count=None if deliveries is None else len(deliveries),
+        delivered_count=None if deliveries is None else sum(d.status == "delivered" for d in deliveries),
+        deliveries=deliveries,
+    )

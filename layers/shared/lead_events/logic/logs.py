@@ -21,6 +21,7 @@ def entry_view(entry: Entry, attempts: list[DeliveryAttempt]) -> LogEntry:
                 elapsed_ms=a.elapsed_ms,
                 response_body=a.response_body,
                 error=a.error,
+                error_detail=a.error_detail,
             )
         )
     deliveries = [
@@ -37,6 +38,7 @@ def entry_view(entry: Entry, attempts: list[DeliveryAttempt]) -> LogEntry:
             last_status_code=d.last_status_code,
             next_attempt_at=d.next_attempt_at if d.status == "retrying" else None,
             error=d.error,
+            error_detail=d.error_detail,
         )
         for key, d in sorted(entry.deliveries.items())
     ]

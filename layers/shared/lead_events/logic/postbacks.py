@@ -15,6 +15,7 @@ from lead_events.logic.deliveries import render_delivery
 from lead_events.logic.macros import SAMPLE_VALUES, check_macros, render_url
 from lead_events.logic.signing import check_secret, new_secret, signature_headers
 from lead_events.models.common import Model
+from lead_events.models.logs import ERROR, ERROR_DETAIL
 from lead_events.models.postbacks import Postback, PostbackCreate, PostbackCreated, PostbackUpdate
 from lead_events.models.targets import PostbackTarget
 from lead_events.store.postbacks import MAX_POSTBACKS_PER_EVENT, PostbackStore
@@ -32,7 +33,8 @@ class TestOutcome(Model):
     status_code: int | None
     elapsed_ms: int
     response_body: str | None = Field(description="The first 2 KiB of the answer.")
-    error: str | None
+    error: str | None = Field(description=ERROR)
+    error_detail: str | None = Field(None, description=ERROR_DETAIL)
 
 
 class TestResult(Model):
@@ -168,5 +170,6 @@ def fire_test(postback: PostbackTarget, event: str, signing_secret: str | None) 
             elapsed_ms=outcome.elapsed_ms,
             response_body=outcome.response_body,
             error=outcome.error,
+            error_detail=outcome.error_detail,
         ),
     )

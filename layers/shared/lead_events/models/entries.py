@@ -33,6 +33,7 @@ class DeliveryState:
     # The latest attempt's answer, and when the retry is due: set by every record of an attempt.
     last_status_code: int | None = None
     error: str | None = None
+    error_detail: str | None = None
     next_attempt_at: str | None = None
     claim_until: float | None = None  # a dispatcher holds it until then (epoch seconds)
 
@@ -63,6 +64,17 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class DeliveryBrief:
+    """A delivery as a listing shows it: whose it is, where it stands, the latest status code it got."""
+
+    key: str  # the delivery's key within its entry
+    kind: str
+    postback_id: str | None
+    status: str
+    status_code: int | None
+
+
+@dataclass(frozen=True)
 class EntrySummary:
     """An entry as a listing or a lead's timeline shows it (what the listing indexes project)."""
 
@@ -76,6 +88,8 @@ class EntrySummary:
     status: str
     last_status_code: int | None
     revenue: Decimal | None
+    # Its deliveries, by key; None for an entry written before the entries kept them for listings.
+    deliveries: tuple[DeliveryBrief, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,5 +102,6 @@ class DeliveryAttempt:
     status_code: int | None  # None: no answer came
     elapsed_ms: int
     response_body: str | None
-    error: str | None
+    error: str | None  # a short sentence a person can act on (http/failures.py)
     expires_at: int  # when the table lets it go (epoch seconds)
+    error_detail: str | None = None  # the technical text behind the error (none for attempts before it was kept)

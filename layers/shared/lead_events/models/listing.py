@@ -27,8 +27,18 @@ class LogFilters:
     lead_id: str | None = None
 
 
+class ListedDelivery(Model):
+    """One delivery of a listed entry: whose it is, where it stands, the latest status code it got."""
+
+    id: str = Field(description="The delivery's id (its `webhook-id`), as `GET /logs/{log_id}` shows it.")
+    kind: str = Field(description="`event` (the event's postback) or `affiliate` (the lead's affiliate).")
+    postback_id: str | None = Field(description="The event postback's id (null for the affiliate's).")
+    status: str = Field(description="queued, retrying, delivered or failed.")
+    response_code: int | None = Field(description="The HTTP status code of its latest attempt (null: none yet).")
+
+
 class LogListItem(Model):
-    """One row of View Logs: the seed's columns."""
+    """One row of View Logs: the seed's columns, and how far each of the entry's deliveries got."""
 
     log_id: str
     created_at: str = Field(description="Timestamp: when the event was accepted.")
@@ -40,6 +50,13 @@ class LogListItem(Model):
     status: LogStatus
     response_code: int | None = Field(description="The latest HTTP status code a delivery got (null: none yet).")
     revenue: Decimal | None = None
+    delivery_count: int | None = Field(
+        None, description="How many deliveries the entry has (null: an entry from before the listing counted them)."
+    )
+    delivered_count: int | None = Field(None, description="How many of them were delivered (null: as above).")
+    deliveries: list[ListedDelivery] | None = Field(
+        None, description="Each delivery's latest status and response code (null: as above)."
+    )
 
 
 class LogPage(Model):

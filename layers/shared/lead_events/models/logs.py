@@ -7,6 +7,13 @@ from pydantic import Field
 
 from lead_events.models.common import Model
 
+ERROR = (
+    "What went wrong, in a short sentence (null: it was delivered): `could not resolve host network.example`, "
+    "`connection refused by 203.0.113.9:443`, `no answer within 15 s`, `TLS certificate not valid for host "
+    "network.example`, `redirect to https://network.example/new not followed`, `the receiver answered 500`."
+)
+ERROR_DETAIL = "The technical text behind `error` (what the HTTP libraries said), for digging further."
+
 
 class Attempt(Model):
     number: int
@@ -14,7 +21,8 @@ class Attempt(Model):
     status_code: int | None = Field(description="null when no answer came (connection error, time-out, refused).")
     elapsed_ms: int
     response_body: str | None = Field(description="The first 2 KiB of the answer.")
-    error: str | None
+    error: str | None = Field(description=ERROR)
+    error_detail: str | None = Field(None, description=ERROR_DETAIL)
 
 
 class Delivery(Model):
@@ -32,7 +40,8 @@ class Delivery(Model):
     attempts: list[Attempt]
     last_status_code: int | None = None
     next_attempt_at: str | None = None
-    error: str | None = None
+    error: str | None = Field(None, description="The latest attempt's error. " + ERROR)
+    error_detail: str | None = Field(None, description=ERROR_DETAIL)
 
 
 class LogEntry(Model):

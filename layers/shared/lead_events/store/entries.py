@@ -29,7 +29,7 @@ from lead_events.errors import LogNotFound
 from lead_events.models.entries import DeliveryAttempt, Entry, EntrySummary
 from lead_events.store import entry_items, keys
 from lead_events.store.dynamo import from_item, is_condition_failure, to_item
-from lead_events.store.entry_items import OUTBOX
+from lead_events.store.entry_items import LISTED, OUTBOX
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -76,8 +76,12 @@ class EntryStore:
             ),
             **entry,
         }
-        if entry.get("deliveries"):
-            item[OUTBOX] = json.dumps(sorted(entry["deliveries"]))
+        deliveries = entry.get("deliveries") or {}
+        item[LISTED] = entry_items.listed_deliveries(
+            {key: entry_items.delivery_state(value) for key, value in deliveries.items()}
+        )
+        if deliveries:
+            item[OUTBOX] = json.dumps(sorted(deliveries))
         return {
             "Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}
         }
@@ -183,6 +187,7 @@ class EntryStore:
                 "elapsed_ms": attempt.elapsed_ms,
                 "response_body": attempt.response_body,
                 "error": attempt.error,
+                "error_detail": attempt.error_detail,
             }
         )
 
@@ -210,9 +215,10 @@ class EntryStore:
     def record_deliveries(self, seen: Entry, new: Entry) -> Entry:
         """Write `new`'s deliveries, status, last status code and outbox, while the entry is at `seen`'s version.
 
-        The whole deliveries map, written as `new` has it: right because the write holds only while
-        the entry's version is `seen`'s (every write to a delivery adds to it), which is also why the
-        entry it leaves is known without reading it back. An empty outbox removes the attribute.
+        The whole deliveries map, written as `new` has it, and what listings show of it: right because
+        the write holds only while the entry's version is `seen`'s (every write to a delivery adds to
+        it), which is also why the entry it leaves is known without reading it back. An empty outbox
+        removes the attribute.
         Returns that entry; raises EntryChanged (another write came first) or LogNotFound (gone).
         """
         names: dict[str, str] = {}
@@ -221,8 +227,9 @@ class EntryStore:
             ":one": 1,
             ":deliveries": {key: entry_items.delivery_value(state) for key, state in new.deliveries.items()},
             ":last_status_code": new.last_status_code,
+            ":listed": entry_items.listed_deliveries(new.deliveries),
         }
-        sets = ["deliveries = :deliveries", "last_status_code = :last_status_code"]
+        sets = ["deliveries = :deliveries", "last_status_code = :last_status_code", f"{LISTED} = :listed"]
         if new.outbox:
             sets.append(f"{OUTBOX} = :outbox")
             values[":outbox"] = json.dumps(list(new.outbox))
@@ -248,7 +255,8 @@ class EntryStore:
         """Write the statuses `new` gives the deliveries in its outbox, and the outbox, while at `seen`'s version.
 
         One write, so two redeliveries at once requeue each delivery once: the second finds the entry
-        changed, and what it makes of the entry as it is has nothing to requeue. Returns the entry as
+        changed, and what it makes of the entry as it is has nothing to requeue. What listings show of
+        the deliveries is written whole from `new`, right while at that version. Returns the entry as
         written; raises EntryChanged (another write came first) or LogNotFound (gone).
         """
         names: dict[str, str] = {"#status": "status"} | {f"#d{i}": key for i, key in enumerate(new.outbox)}
@@ -257,9 +265,10 @@ class EntryStore:
             ":version": seen.version,
             ":one": 1,
             ":outbox": json.dumps(list(new.outbox)),
+            ":listed": entry_items.listed_deliveries(new.deliveries),
         }
         sets = [f"deliveries.#d{i}.#status = :{new.deliveries[key].status}" for i, key in enumerate(new.outbox)]
-        sets.append(f"{OUTBOX} = :outbox")
+        sets += [f"{OUTBOX} = :outbox", f"{LISTED} = :listed"]
         sets += self._status_sets(seen, new.status, names, values)
         try:
             self.db.update_item(

@@ -11,10 +11,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from lead_events.models.entries import DeliveryAttempt, DeliveryState, Entry, EntrySummary
+from lead_events.models.entries import DeliveryAttempt, DeliveryBrief, DeliveryState, Entry, EntrySummary
 from lead_events.store.dynamo import from_item, plain_json
 
 OUTBOX = "outbox"  # the template's stream filter matches this attribute: keep them together
+# What a listing shows of the deliveries, kept beside them by every write of their statuses: the
+# listing indexes project this attribute (template.yaml), the deliveries map is too big to project.
+LISTED = "listed_deliveries"
 
 
 def _int(value: Any) -> int | None:
@@ -38,6 +41,7 @@ def delivery_state(value: Mapping[str, Any]) -> DeliveryState:
         attempts=int(value.get("attempts", 0)),
         last_status_code=_int(value.get("last_status_code")),
         error=value.get("error"),
+        error_detail=value.get("error_detail"),
         next_attempt_at=value.get("next_attempt_at"),
         claim_until=None if claim_until is None else float(claim_until),
     )
@@ -67,11 +71,41 @@ def delivery_value(state: DeliveryState) -> dict[str, Any]:
         value |= {
             "last_status_code": state.last_status_code,
             "error": state.error,
+            "error_detail": state.error_detail,
             "next_attempt_at": state.next_attempt_at,
         }
     if state.claim_until is not None:
         value["claim_until"] = state.claim_until
     return value
+
+
+def listed_deliveries(deliveries: Mapping[str, DeliveryState]) -> list[dict[str, Any]]:
+    """The LISTED attribute of an entry with these deliveries: each one's key, kind, postback, status and code."""
+    return [
+        {
+            "key": key,
+            "kind": state.kind,
+            "postback_id": state.postback_id,
+            "status": state.status,
+            "code": state.last_status_code,
+        }
+        for key, state in sorted(deliveries.items())
+    ]
+
+
+def _briefs(value: Any) -> tuple[DeliveryBrief, ...] | None:
+    if value is None:
+        return None
+    return tuple(
+        DeliveryBrief(
+            key=str(d["key"]),
+            kind=str(d.get("kind", "")),
+            postback_id=d.get("postback_id"),
+            status=str(d["status"]),
+            status_code=_int(d.get("code")),
+        )
+        for d in value
+    )
 
 
 def entry(item: Mapping[str, Any]) -> Entry:
@@ -123,6 +157,7 @@ def summary(item: Mapping[str, Any]) -> EntrySummary:
         status=str(item["status"]),
         last_status_code=_int(item.get("last_status_code")),
         revenue=item.get("revenue"),
+        deliveries=_briefs(item.get(LISTED)),
     )
 
 
@@ -137,4 +172,5 @@ def attempt(item: Mapping[str, Any]) -> DeliveryAttempt:
         response_body=item.get("response_body"),
         error=item.get("error"),
         expires_at=int(item.get("expires_at", 0)),
+        error_detail=item.get("error_detail"),
     )
