@@ -1,7 +1,8 @@
 """`make local`: the whole system on one machine, no Docker and no AWS account.
 
 moto's server is the embedded AWS; the template's tables are created from template.yaml; the HTTP
-API is served on 127.0.0.1:LOCAL_API_PORT (3000) by the local gateway; the template's SQS and
+API is served on 127.0.0.1:LOCAL_API_PORT (3000) by the local gateway, with the local inbox (a
+receiver for postbacks, local/inbox.py) under /_inbox on the same port; the template's SQS and
 DynamoDB stream event sources are polled as Lambda polls them; a development organization is seeded
 and `.local/dev.json` written once everything answers.
 """
@@ -22,6 +23,8 @@ from werkzeug.serving import make_server
 
 from local.atomic import AtomicMotoServer
 from local.gateway import Gateway
+from local.inbox import PREFIX as INBOX_PATH
+from local.inbox import Inbox
 from local.lambdas import FunctionPool
 from local.moto_index import index_moto_queries
 from local.sqs import QueuePoller
@@ -118,7 +121,7 @@ def main() -> int:
     index_moto_queries()  # the server's backends live in this process: Queries read pages, not tables
     moto = AtomicMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     try:
-        api_server = make_server("127.0.0.1", api_port, Gateway(stack, pools), threaded=True)
+        api_server = make_server("127.0.0.1", api_port, Inbox().wrap(Gateway(stack, pools)), threaded=True)
     except OSError as exc:
         print(f"Cannot listen on {api_url}: {exc}. Set LOCAL_API_PORT to a free port.", file=sys.stderr)
         return 1
@@ -145,12 +148,14 @@ def main() -> int:
             pollers.append(thread)
 
     DEV_JSON.parent.mkdir(parents=True, exist_ok=True)
+    inbox_url = api_url + INBOX_PATH
     dev = {
         "api_url": api_url,
         "api_key": org["api_key"],
         "postback_url": org["postback_url"],
         "aws_endpoint_url": aws_url,
         "config_table": os.environ["CONFIG_TABLE"],  # what the handlers use; `make org` reads it here
+        "inbox_url": inbox_url,
     }
     # Written whole, then renamed into place: whoever waits for the file never reads half of it.
     partial = DEV_JSON.with_suffix(".partial")
@@ -161,6 +166,8 @@ def main() -> int:
         f"  API            {api_url}   (docs: {api_url}/docs)\n"
         f"  API key        {org['api_key']}\n"
         f"  Postback URL   {org['postback_url']}\n"
+        f"  Inbox          {inbox_url}/<anything>   (a receiver for postbacks to try: see what it got\n"
+        f"                 in the console's Inbox page, {api_url}/console#/inbox, or GET {inbox_url})\n"
         f"  Embedded AWS   {aws_url}\n"
         f"  Details in {DEV_JSON}. Ctrl-C stops.",
         flush=True,
