@@ -11,18 +11,16 @@ import uuid
 
 import pytest
 
+from tests.e2e import test_console_browser as console_browser
 from tests.e2e.conftest import LocalStack
-from tests.e2e.test_console_browser import (  # noqa: F401 - browser, console_stack and page are fixtures
-    Page,
-    _shot,
-    _sign_in,
-    browser,
-    console_stack,
-    expect,
-    page,
-)
+from tests.e2e.test_console_browser import Page, _shot, _sign_in, expect
 
 pytestmark = pytest.mark.e2e
+
+# That module's fixtures, found by pytest under these names here.
+browser = console_browser.browser
+console_stack = console_browser.console_stack
+page = console_browser.page
 
 
 def _unique(prefix: str) -> str:
