@@ -36,6 +36,7 @@ class LocalStack:
     aws_endpoint_url: str
     config_table: str
     inbox_url: str
+    env_vars_file: str
     dev_json: Path
     process: subprocess.Popen[str]
     log: Path

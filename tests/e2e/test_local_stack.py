@@ -27,7 +27,15 @@ def _unique(prefix: str) -> str:
 
 def test_dev_json_describes_a_working_stack(local_stack: LocalStack) -> None:
     dev = json.loads(local_stack.dev_json.read_text())
-    assert set(dev) == {"api_url", "api_key", "postback_url", "aws_endpoint_url", "config_table", "inbox_url"}
+    assert set(dev) == {
+        "api_url",
+        "api_key",
+        "postback_url",
+        "aws_endpoint_url",
+        "config_table",
+        "inbox_url",
+        "env_vars_file",
+    }
     assert dev["postback_url"].startswith(dev["api_url"] + "/postback/")
     assert dev["inbox_url"] == dev["api_url"] + "/_inbox"
     # The embedded AWS holds the template's table.
