@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
@@ -63,6 +64,10 @@ class Inbox:
             body, encoding = kept.decode(), "text"
         except UnicodeDecodeError:
             body, encoding = base64.b64encode(kept).decode(), "base64"
+        query = request.query_string.decode("latin-1")
+        # As sent, percent-escapes and all (Request.url decodes them): the dev server keeps the raw target.
+        target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+        target = target or quote(request.path) + (f"?{query}" if query else "")
         headers: dict[str, str] = {}
         for name, value in request.headers.items():
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
@@ -71,9 +76,9 @@ class Inbox:
                 "id": next(self._ids),
                 "received_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                 "method": request.method,
-                "url": request.url,
+                "url": request.host_url.rstrip("/") + target,
                 "path": request.path,
-                "query": request.query_string.decode("latin-1"),
+                "query": query,
                 "headers": headers,
                 "body": body,
                 "body_encoding": encoding,

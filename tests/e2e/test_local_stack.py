@@ -423,12 +423,15 @@ def test_the_inbox_answers_any_method_keeps_bodies_and_reads_only_what_came_afte
         assert answer.status_code == 200, (method, answer.text)
     binary = requests.post(local_stack.api_url + path, data=b"\xff\x00raw", timeout=10)
     assert binary.status_code == 200
+    escaped = requests.get(f"{local_stack.api_url}{path}?s=a%26b%20c&e=%C3%A9", timeout=10)
+    assert escaped.status_code == 200
 
     newer = requests.get(local_stack.inbox_url, params={"after": before["latest"]}, timeout=10).json()
     mine = [r for r in newer["items"] if r["path"] == path]
-    assert [r["method"] for r in mine] == ["POST", "PATCH", "DELETE", "PUT", "GET"]  # newest first
+    assert [r["method"] for r in mine] == ["GET", "POST", "PATCH", "DELETE", "PUT", "GET"]  # newest first
     assert mine[-1]["url"] == f"{local_stack.api_url}{path}?m=GET"
-    assert mine[0]["body_encoding"] == "base64" and mine[0]["body"] == "/wByYXc="
+    assert mine[0]["url"] == f"{local_stack.api_url}{path}?s=a%26b%20c&e=%C3%A9"  # as sent, escapes and all
+    assert mine[1]["body_encoding"] == "base64" and mine[1]["body"] == "/wByYXc="
     assert all(r["id"] > before["latest"] for r in newer["items"])
     assert requests.get(local_stack.inbox_url, params={"after": "soon"}, timeout=10).status_code == 400
     # The API's routes are untouched, and the inbox needs no key.
