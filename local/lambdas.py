@@ -39,6 +39,8 @@ _instance_ids = itertools.count(1)
 log = logging.getLogger(__name__)
 # True in the context an invocation runs in (and in the copies its threads are handed).
 _in_invocation: contextvars.ContextVar[bool] = contextvars.ContextVar("local_invocation", default=False)
+# True when the invocation is its instance's first (a cold start).
+_cold_start: contextvars.ContextVar[bool] = contextvars.ContextVar("local_cold_start", default=False)
 
 
 class _PerThread:
@@ -82,8 +84,10 @@ def isolate_log_keys() -> None:
     every instance here. Powertools v3 also keeps keys in a ContextVar (`thread_safe_append_keys`), merged
     over the formatter's on every line: during an invocation the formatter's append, remove, clear and
     get act on those instead. Outside one (a module's import, which sets the service and the like) they
-    act on the shared dict, as before.
+    act on the shared dict, as before. And `cold_start` is the instance's: Powertools keeps one flag for
+    the process, so only the process's first invocation would say True.
     """
+    from aws_lambda_powertools.logging import logger as powertools_logger
     from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter as Formatter
 
     if getattr(Formatter, "_local_keys_isolated", False):
@@ -120,6 +124,12 @@ def isolate_log_keys() -> None:
 
     for function in (append_keys, remove_keys, clear_state, get_current_keys):
         setattr(Formatter, function.__name__, function)
+    process_cold_start = powertools_logger._is_cold_start
+
+    def is_cold_start() -> bool:
+        return _cold_start.get() if _in_invocation.get() else process_cold_start()
+
+    powertools_logger._is_cold_start = is_cold_start  # read by inject_lambda_context at each call
     Formatter._local_keys_isolated = True  # type: ignore[attr-defined]
 
 
@@ -179,6 +189,7 @@ class FunctionPool:
         with self._slots:
             with self._lock:
                 handler = self._idle.pop() if self._idle else None
+            cold = handler is None
             if handler is None:
                 handler = self._load()
             context = LambdaContext(
@@ -191,6 +202,7 @@ class FunctionPool:
 
             def run() -> None:
                 _in_invocation.set(True)
+                _cold_start.set(cold)
                 try:
                     outcome["result"] = handler(event, context)
                 except BaseException as exc:  # handed to the caller, as Lambda hands back a function error

@@ -74,7 +74,13 @@ def test_two_functions_logging_at_once_each_log_their_own_name_and_request_id(
         mine = [line for line in captured if line["function_request_id"] == request_id]
         assert [line["message"] for line in mine] == ["working", "done"]
         assert {line["function_name"] for line in mine} == {name}
+        assert {line["cold_start"] for line in mine} == {True}  # each instance's first invocation
     assert len(captured) == 4
+
+    # The first function's instance again, warm now
+    again = pools[0].invoke({"barrier": threading.Barrier(1)})
+    warm = [line for line in log_lines() if line["function_request_id"] == again]
+    assert [(line["function_name"], line["cold_start"]) for line in warm] == [("lead-events-FirstFunction", False)] * 2
 
 
 def test_the_dispatchers_delivery_threads_log_with_the_dispatchers_invocation(
