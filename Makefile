@@ -74,7 +74,7 @@ local: $(VENV)/.runtime ## Start the whole system locally (embedded AWS + HTTP A
 	$(PY) -m local
 
 # As `sam local invoke FUNCTION -e EVENT` prints it (result on stdout, logs on stderr), without Docker.
-invoke: $(VENV)/.installed ## Run one function on one event against the running local stack: make invoke FUNCTION=<logical id> EVENT=<file>
+invoke: $(VENV)/.runtime ## Run one function on one event against the running local stack: make invoke FUNCTION=<logical id> EVENT=<file>
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<logical id> EVENT=<file>" >&2; exit 2; }
 	@$(PY) -m local.invoke "$(FUNCTION)" "$(EVENT)"
 

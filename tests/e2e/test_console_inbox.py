@@ -1,7 +1,7 @@
 """The console's Inbox page (local stack only) in a real browser: a postback lands while the operator watches.
 
-The browser, the page and the organization of test_console_browser.py; its screenshots go to the same
-folder. Without /usr/bin/chromium these tests are skipped as those are.
+The browser, the page and the organization of tests/e2e/conftest.py, as test_console_browser.py uses
+them; the screenshots go to the same folder. Without /usr/bin/chromium these tests are skipped as those are.
 """
 
 from __future__ import annotations
@@ -11,16 +11,13 @@ import uuid
 
 import pytest
 
-from tests.e2e import test_console_browser as console_browser
-from tests.e2e.conftest import LocalStack
-from tests.e2e.test_console_browser import Page, _shot, _sign_in, expect
+from tests.e2e.conftest import LocalStack, screenshots, sign_in
 
 pytestmark = pytest.mark.e2e
 
-# That module's fixtures, found by pytest under these names here.
-browser = console_browser.browser
-console_stack = console_browser.console_stack
-page = console_browser.page
+sync_api = pytest.importorskip("playwright.sync_api")
+Page = sync_api.Page
+expect = sync_api.expect
 
 
 def _unique(prefix: str) -> str:
@@ -45,7 +42,7 @@ def test_a_postback_to_the_local_inbox_appears_on_the_inbox_page_while_it_is_ope
     assert stack.request("POST", "/leads", json=lead).status_code == 201
 
     # When the operator opens the Inbox page, which the console offers because the inbox answers
-    _sign_in(page, stack)
+    sign_in(page, stack)
     page.get_by_role("navigation", name="Console").get_by_role("link", name="Inbox (local)").click()
     expect(page.get_by_role("heading", name="Inbox", exact=True)).to_be_visible()
     expect(page.get_by_text("A local-stack feature, never deployed")).to_be_visible()
@@ -64,7 +61,7 @@ def test_a_postback_to_the_local_inbox_appears_on_the_inbox_page_while_it_is_ope
     expect(card.locator("dl")).to_contain_text("X-Click")
     expect(card.locator("dl")).to_contain_text(lead["transaction_id"])
     assert json.loads(card.locator(".inbox-body").inner_text()) == {"lead": lead["lead_id"]}
-    _shot(page, "20-inbox")
+    screenshots(page, "inbox")
 
     # ... newest first: a later request goes above it
     later = f"{stack.api_url}/_inbox/{_unique('later')}"
@@ -75,7 +72,7 @@ def test_a_postback_to_the_local_inbox_appears_on_the_inbox_page_while_it_is_ope
 def test_where_no_inbox_answers_the_console_offers_no_inbox_page(page: Page, console_stack: LocalStack) -> None:
     # As on a deployed stack: API Gateway answers 404 for a path no route has.
     page.route("**/_inbox?*", lambda route: route.fulfill(status=404, json={"message": "Not Found"}))
-    _sign_in(page, console_stack)
+    sign_in(page, console_stack)
     page.goto(console_stack.api_url + "/console#/inbox")
     expect(page.get_by_role("heading", name="Inbox", exact=True)).to_be_visible()
     expect(page.get_by_text("is a feature of the local stack (make local) and is not deployed")).to_be_visible()
