@@ -47,6 +47,7 @@ EXPECTED = {
     "config_api/get_postback_settings": 200,
     "config_api/list_affiliates": 200,
     "config_api/list_api_keys": 200,
+    "config_api/list_campaigns": 200,
     "config_api/list_event_lists": 200,
     "config_api/list_events": 200,
     "config_api/list_macros": 200,
@@ -197,5 +198,7 @@ def test_the_samples_for_sent_tests_and_triggers_do_what_they_say(sample_org: No
     assert accepted["status"] == "accepted" and accepted["lead_id"] == "L-1001"
     lead = json.loads(_invoke("trigger_api/get_lead")["body"])
     assert [e["event"] for e in lead["events"]] == ["sale"]
+    campaigns = json.loads(_invoke("config_api/list_campaigns")["body"])
+    assert [c["campaign_id"] for c in campaigns["items"]] == ["auto_ins"]  # the lead's
     settings = json.loads(_invoke("config_api/put_campaign_event_settings")["body"])
     assert [f["name"] for f in settings["custom_fields"]] == ["plan", "policy_value"]
