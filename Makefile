@@ -23,7 +23,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 # `make lock UPGRADE=1` moves every pin to the newest release its range allows; UPGRADE="moto ruff" only those.
 LOCK_UPGRADE = $(if $(filter 1,$(UPGRADE)),--upgrade,$(addprefix --upgrade-package=,$(UPGRADE)))
 
-.PHONY: help install lock local test lint format typecheck pytest build validate org fault-matrix openapi botocore-data bench clean
+.PHONY: help install lock local invoke test lint format typecheck pytest build validate org fault-matrix openapi botocore-data bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -72,6 +72,11 @@ lock: $(TOOLS_VENV)/.installed ## After editing pyproject.toml or a requirements
 
 local: $(VENV)/.runtime ## Start the whole system locally (embedded AWS + HTTP API on 127.0.0.1:3000)
 	$(PY) -m local
+
+# As `sam local invoke FUNCTION -e EVENT` prints it (result on stdout, logs on stderr), without Docker.
+invoke: $(VENV)/.runtime ## Run one function on one event against the running local stack: make invoke FUNCTION=<logical id> EVENT=<file>
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<logical id> EVENT=<file>" >&2; exit 2; }
+	@$(PY) -m local.invoke "$(FUNCTION)" "$(EVENT)"
 
 test: install lint typecheck ## Install what is needed, lint, type-check and run every test
 	$(PY) -m pytest

@@ -9,10 +9,18 @@ every resolver reads its request from there. On Lambda that is one invocation pe
 concurrent invocations would read each other's request (a lead registered with another request's body,
 a route answering for another organization). `isolate_invocations` makes that state per thread: an
 invocation runs on one thread from start to end.
+
+Powertools' Logger is shared the same way: the keys `inject_lambda_context` appends (function_name,
+function_request_id, cold_start, correlation_id) live on one formatter that every instance logs
+through, so a dispatcher line would carry the name and request id of whichever invocation appended
+last. `isolate_log_keys` gives each invocation keys of its own (Powertools' thread-safe keys, a
+ContextVar): an invocation runs in a context of its own, and the threads it hands work to run in a
+copy of it (logic/dispatch.py submits with `contextvars.copy_context().run`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import importlib.util
 import itertools
 import logging
@@ -29,6 +37,10 @@ from local.template import Function
 
 _instance_ids = itertools.count(1)
 log = logging.getLogger(__name__)
+# True in the context an invocation runs in (and in the copies its threads are handed).
+_in_invocation: contextvars.ContextVar[bool] = contextvars.ContextVar("local_invocation", default=False)
+# True when the invocation is its instance's first (a cold start).
+_cold_start: contextvars.ContextVar[bool] = contextvars.ContextVar("local_cold_start", default=False)
 
 
 class _PerThread:
@@ -65,6 +77,62 @@ def isolate_invocations() -> None:
     BaseRouter.__class__ = type("PerThreadRouterMeta", (ABCMeta,), dict(attributes))  # type: ignore[method-assign]
 
 
+def isolate_log_keys() -> None:
+    """Make the keys Powertools' Logger appends during an invocation that invocation's own (idempotent).
+
+    `Logger.append_keys` updates the formatter's dict, shared by every Logger of the service and so by
+    every instance here. Powertools v3 also keeps keys in a ContextVar (`thread_safe_append_keys`), merged
+    over the formatter's on every line: during an invocation the formatter's append, remove, clear and
+    get act on those instead. Outside one (a module's import, which sets the service and the like) they
+    act on the shared dict, as before. And `cold_start` is the instance's: Powertools keeps one flag for
+    the process, so only the process's first invocation would say True.
+    """
+    from aws_lambda_powertools.logging import logger as powertools_logger
+    from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter as Formatter
+
+    if getattr(Formatter, "_local_keys_isolated", False):
+        return
+    shared_append, shared_remove = Formatter.append_keys, Formatter.remove_keys
+    shared_clear, shared_get = Formatter.clear_state, Formatter.get_current_keys
+
+    def append_keys(self: Formatter, **keys: Any) -> None:
+        if not _in_invocation.get():
+            return shared_append(self, **keys)
+        self.thread_safe_append_keys(**keys)
+        return None
+
+    def remove_keys(self: Formatter, keys: Any) -> None:
+        if not _in_invocation.get():
+            return shared_remove(self, keys)
+        # Rebuilt, not popped in place: the dict may be shared with a copy of this context.
+        gone = set(keys)
+        kept = {k: v for k, v in self.thread_safe_get_current_keys().items() if k not in gone}
+        self.thread_safe_clear_keys()
+        self.thread_safe_append_keys(**kept)
+        return None
+
+    def clear_state(self: Formatter) -> None:
+        if not _in_invocation.get():
+            return shared_clear(self)
+        self.thread_safe_clear_keys()
+        return None
+
+    def get_current_keys(self: Formatter) -> dict[str, Any]:
+        if not _in_invocation.get():
+            return shared_get(self)
+        return {**self.log_format, **self.thread_safe_get_current_keys()}
+
+    for function in (append_keys, remove_keys, clear_state, get_current_keys):
+        setattr(Formatter, function.__name__, function)
+    process_cold_start = powertools_logger._is_cold_start
+
+    def is_cold_start() -> bool:
+        return _cold_start.get() if _in_invocation.get() else process_cold_start()
+
+    powertools_logger._is_cold_start = is_cold_start  # read by inject_lambda_context at each call
+    Formatter._local_keys_isolated = True  # type: ignore[attr-defined]
+
+
 @dataclass
 class LambdaContext:
     """The parts of Lambda's context object that handlers and Powertools read."""
@@ -92,6 +160,7 @@ class FunctionPool:
 
     def __init__(self, function: Function, max_instances: int = 16) -> None:
         isolate_invocations()
+        isolate_log_keys()
         self.function = function
         self._idle: list[Callable[..., Any]] = []
         self._lock = threading.Lock()
@@ -120,6 +189,7 @@ class FunctionPool:
         with self._slots:
             with self._lock:
                 handler = self._idle.pop() if self._idle else None
+            cold = handler is None
             if handler is None:
                 handler = self._load()
             context = LambdaContext(
@@ -131,13 +201,18 @@ class FunctionPool:
             outcome: dict[str, Any] = {}
 
             def run() -> None:
+                _in_invocation.set(True)
+                _cold_start.set(cold)
                 try:
                     outcome["result"] = handler(event, context)
                 except BaseException as exc:  # handed to the caller, as Lambda hands back a function error
                     outcome["error"] = exc
 
             worker = threading.Thread(
-                target=run, name=f"{threading.current_thread().name}/{self.function.logical_id}", daemon=True
+                target=contextvars.Context().run,  # an empty context: nothing of another invocation's
+                args=(run,),
+                name=f"{threading.current_thread().name}/{self.function.logical_id}",
+                daemon=True,
             )
             worker.start()
             wait = self.function.timeout if limit is None else min(limit, self.function.timeout)

@@ -1,7 +1,8 @@
 """`make local`: the whole system on one machine, no Docker and no AWS account.
 
 moto's server is the embedded AWS; the template's tables are created from template.yaml; the HTTP
-API is served on 127.0.0.1:LOCAL_API_PORT (3000) by the local gateway; the template's SQS and
+API is served on 127.0.0.1:LOCAL_API_PORT (3000) by the local gateway, with the local inbox (a
+receiver for postbacks, local/inbox.py) under /_inbox on the same port; the template's SQS and
 DynamoDB stream event sources are polled as Lambda polls them; a development organization is seeded
 and `.local/dev.json` written once everything answers.
 """
@@ -22,6 +23,8 @@ from werkzeug.serving import make_server
 
 from local.atomic import AtomicMotoServer
 from local.gateway import Gateway
+from local.inbox import PREFIX as INBOX_PATH
+from local.inbox import Inbox
 from local.lambdas import FunctionPool
 from local.moto_index import index_moto_queries
 from local.sqs import QueuePoller
@@ -30,6 +33,26 @@ from local.template import REGION, Stack, load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_JSON = Path(os.environ.get("LOCAL_DEV_JSON", ROOT / ".local" / "dev.json")).resolve()
+
+
+def function_environments(stack: Stack, aws_url: str) -> dict[str, dict[str, str]]:
+    """Each function's variables as the local stack gave them, in `sam local invoke --env-vars` format.
+
+    Call it after prepare_environment. Only the variables the template declares for the function
+    (SAM sets no other), AWS_ENDPOINT_URL among them: the embedded AWS at 127.0.0.1, which a
+    container reaches with `sam local invoke --docker-network host`.
+    """
+    return {
+        logical_id: {name: os.environ[name] for name in function.environment} | {"AWS_ENDPOINT_URL": aws_url}
+        for logical_id, function in stack.functions.items()
+    }
+
+
+def write_whole(path: Path, data: Any) -> None:
+    """Written whole, then renamed into place: whoever waits for the file never reads half of it."""
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(data, indent=2) + "\n")
+    partial.replace(path)
 
 
 def prepare_environment(stack: Stack, aws_url: str, api_url: str) -> None:
@@ -118,7 +141,7 @@ def main() -> int:
     index_moto_queries()  # the server's backends live in this process: Queries read pages, not tables
     moto = AtomicMotoServer(ip_address="127.0.0.1", port=aws_port, verbose=False)
     try:
-        api_server = make_server("127.0.0.1", api_port, Gateway(stack, pools), threaded=True)
+        api_server = make_server("127.0.0.1", api_port, Inbox().wrap(Gateway(stack, pools)), threaded=True)
     except OSError as exc:
         print(f"Cannot listen on {api_url}: {exc}. Set LOCAL_API_PORT to a free port.", file=sys.stderr)
         return 1
@@ -145,23 +168,28 @@ def main() -> int:
             pollers.append(thread)
 
     DEV_JSON.parent.mkdir(parents=True, exist_ok=True)
+    env_json = DEV_JSON.with_name("env.json")
+    write_whole(env_json, function_environments(stack, aws_url))  # before dev.json, which says all is ready
+    inbox_url = api_url + INBOX_PATH
     dev = {
         "api_url": api_url,
         "api_key": org["api_key"],
         "postback_url": org["postback_url"],
         "aws_endpoint_url": aws_url,
         "config_table": os.environ["CONFIG_TABLE"],  # what the handlers use; `make org` reads it here
+        "inbox_url": inbox_url,
+        "env_vars_file": str(env_json),  # each function's environment (`make invoke`, `sam local invoke`)
     }
-    # Written whole, then renamed into place: whoever waits for the file never reads half of it.
-    partial = DEV_JSON.with_suffix(".partial")
-    partial.write_text(json.dumps(dev, indent=2) + "\n")
-    partial.replace(DEV_JSON)
+    write_whole(DEV_JSON, dev)
     print(
         f"lead-events is running locally.\n"
         f"  API            {api_url}   (docs: {api_url}/docs)\n"
         f"  API key        {org['api_key']}\n"
         f"  Postback URL   {org['postback_url']}\n"
+        f"  Inbox          {inbox_url}/<anything>   (a receiver for postbacks to try: see what it got\n"
+        f"                 in the console's Inbox page, {api_url}/console#/inbox, or GET {inbox_url})\n"
         f"  Embedded AWS   {aws_url}\n"
+        f"  Invoke one     make invoke FUNCTION=<logical id> EVENT=events/<function>/<sample>.json\n"
         f"  Details in {DEV_JSON}. Ctrl-C stops.",
         flush=True,
     )
@@ -170,6 +198,7 @@ def main() -> int:
     finally:
         print("Stopping the local stack ...", flush=True)
         DEV_JSON.unlink(missing_ok=True)
+        env_json.unlink(missing_ok=True)
         api_server.shutdown()
         for thread in pollers:
             thread.join(timeout=5)

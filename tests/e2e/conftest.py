@@ -35,6 +35,8 @@ class LocalStack:
     postback_url: str
     aws_endpoint_url: str
     config_table: str
+    inbox_url: str
+    env_vars_file: str
     dev_json: Path
     process: subprocess.Popen[str]
     log: Path

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,17 @@ def _unique(prefix: str) -> str:
 
 def test_dev_json_describes_a_working_stack(local_stack: LocalStack) -> None:
     dev = json.loads(local_stack.dev_json.read_text())
-    assert set(dev) == {"api_url", "api_key", "postback_url", "aws_endpoint_url", "config_table"}
+    assert set(dev) == {
+        "api_url",
+        "api_key",
+        "postback_url",
+        "aws_endpoint_url",
+        "config_table",
+        "inbox_url",
+        "env_vars_file",
+    }
     assert dev["postback_url"].startswith(dev["api_url"] + "/postback/")
+    assert dev["inbox_url"] == dev["api_url"] + "/_inbox"
     # The embedded AWS holds the template's table.
     answer = requests.post(
         dev["aws_endpoint_url"],
@@ -213,6 +223,7 @@ def test_environment_passes_through_and_sigterm_stops_cleanly(tmp_path: Path) ->
     assert not stack.dev_json.exists()
     output = stack.output()
     assert "API key" in output and "Traceback" not in output
+    assert f"Inbox          {stack.inbox_url}/<anything>" in output
 
 
 def test_the_console_is_served_without_a_key_with_a_strict_content_security_policy(local_stack: LocalStack) -> None:
@@ -354,3 +365,74 @@ def test_the_stacks_startup_runs_a_templates_dynamodb_event_source_against_the_e
     assert failure["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert failure["DDBStreamBatchInfo"]["batchSize"] == 1
     assert not any(t.is_alive() for t in threads)
+
+
+def _inbox_requests(stack: LocalStack, path: str, count: int, timeout: float = 30) -> list[dict[str, Any]]:
+    """The requests the local inbox received at `path` (oldest first), once there are `count` of them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        items = requests.get(stack.inbox_url, timeout=10).json()["items"]
+        found = [r for r in reversed(items) if r["path"] == path]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_a_postback_to_the_local_inbox_is_delivered_and_kept_with_its_macros_rendered(local_stack: LocalStack) -> None:
+    event, path = _unique("sale"), f"/_inbox/{_unique('network')}"
+    assert local_stack.request("POST", "/events", json={"name": event, "conversion": True}).status_code == 201
+    postback = {
+        "url": local_stack.api_url + path + "?click={transaction_id}&amount={revenue}&event={event_name}",
+        "method": "POST",
+        "body": {"lead": "{lead_id}", "sub1": "{sub1}"},
+        "headers": {"X-Click": "{transaction_id}"},
+    }
+    assert local_stack.request("POST", f"/events/{event}/postbacks", json=postback).status_code == 201
+    lead = {"lead_id": _unique("L"), "transaction_id": _unique("clk"), "campaign_id": "auto_ins", "sub1": "fb ads"}
+    assert local_stack.request("POST", "/leads", json=lead).status_code == 201
+
+    accepted = local_stack.request(
+        "POST", "/triggers", json={"event": event, "lead_id": lead["lead_id"], "revenue": "12.50"}
+    )
+    assert accepted.status_code == 202, accepted.text
+
+    [received] = _inbox_requests(local_stack, path, 1)
+    assert received["method"] == "POST"
+    assert received["url"] == f"{local_stack.api_url}{path}?click={lead['transaction_id']}&amount=12.50&event={event}"
+    assert received["query"] == f"click={lead['transaction_id']}&amount=12.50&event={event}"
+    assert received["headers"]["X-Click"] == lead["transaction_id"]
+    assert received["headers"]["Content-Type"] == "application/json"
+    assert json.loads(received["body"]) == {"lead": lead["lead_id"], "sub1": "fb ads"}
+    assert received["received_at"].endswith("Z")
+    # The inbox answered 200, so the delivery is recorded as delivered.
+    deadline = time.monotonic() + 30
+    while (entry := local_stack.request("GET", f"/logs/{accepted.json()['log_id']}").json())["status"] == "queued":
+        assert time.monotonic() < deadline, entry
+        time.sleep(0.2)
+    assert entry["status"] == "delivered"
+    assert [a["status_code"] for a in entry["deliveries"][0]["attempts"]] == [200]
+
+
+def test_the_inbox_answers_any_method_keeps_bodies_and_reads_only_what_came_after(local_stack: LocalStack) -> None:
+    path = f"/_inbox/{_unique('crm')}/deep/path"
+    before = requests.get(local_stack.inbox_url, timeout=10).json()
+    assert before["inbox"] == "local" and before["capacity"] == 500
+
+    for method in ("GET", "PUT", "DELETE", "PATCH"):
+        answer = requests.request(method, local_stack.api_url + path, params={"m": method}, timeout=10)
+        assert answer.status_code == 200, (method, answer.text)
+    binary = requests.post(local_stack.api_url + path, data=b"\xff\x00raw", timeout=10)
+    assert binary.status_code == 200
+    escaped = requests.get(f"{local_stack.api_url}{path}?s=a%26b%20c&e=%C3%A9", timeout=10)
+    assert escaped.status_code == 200
+
+    newer = requests.get(local_stack.inbox_url, params={"after": before["latest"]}, timeout=10).json()
+    mine = [r for r in newer["items"] if r["path"] == path]
+    assert [r["method"] for r in mine] == ["GET", "POST", "PATCH", "DELETE", "PUT", "GET"]  # newest first
+    assert mine[-1]["url"] == f"{local_stack.api_url}{path}?m=GET"
+    assert mine[0]["url"] == f"{local_stack.api_url}{path}?s=a%26b%20c&e=%C3%A9"  # as sent, escapes and all
+    assert mine[1]["body_encoding"] == "base64" and mine[1]["body"] == "/wByYXc="
+    assert all(r["id"] > before["latest"] for r in newer["items"])
+    assert requests.get(local_stack.inbox_url, params={"after": "soon"}, timeout=10).status_code == 400
+    # The API's routes are untouched, and the inbox needs no key.
+    assert local_stack.request("GET", "/events", key=None).status_code == 401

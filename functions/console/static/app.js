@@ -1,11 +1,12 @@
 // The console's shell: the API key gate, the navigation and a hash router over the screens.
 
-import { api, apiKey, forgetApiKey, setApiKey, whenUnauthorized } from "./lib/api.js";
+import { api, apiKey, forgetApiKey, localInbox, setApiKey, whenUnauthorized } from "./lib/api.js";
 import { field, h, input, loading, page, setUpToast, showApiError, toastOnNavigation } from "./lib/ui.js";
 import * as affiliates from "./screens/affiliates.js";
 import * as campaigns from "./screens/campaigns.js";
 import * as eventDetail from "./screens/event_detail.js";
 import * as events from "./screens/events.js";
+import * as inbox from "./screens/inbox.js";
 import * as leads from "./screens/leads.js";
 import * as lists from "./screens/lists.js";
 import * as logs from "./screens/logs.js";
@@ -26,6 +27,7 @@ const ROUTES = [
   [/^leads$/, "leads", leads.search],
   [/^leads\/([^/]+)$/, "leads", leads.record],
   [/^reports$/, "reports", reports.render],
+  [/^inbox$/, "inbox", inbox.render],
   [/^settings$/, "settings", settings.render],
   [/^affiliates$/, "affiliates", affiliates.render],
 ];
@@ -137,5 +139,10 @@ navToggle.addEventListener("click", () => {
 });
 
 setUpToast();
+// The Inbox page only where the local stack's inbox answers (it is never deployed).
+localInbox().then((found) => {
+  document.getElementById("nav-inbox").hidden = !found;
+});
+
 window.addEventListener("hashchange", route);
 route();

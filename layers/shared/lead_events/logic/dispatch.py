@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
+from contextvars import copy_context
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from queue import Empty, SimpleQueue
@@ -120,7 +121,14 @@ class Dispatcher:
         for w in live:
             if w.result is None:
                 groups.setdefault((w.org_id, w.log_id), []).append(w)
-        wait([_entries.submit(self._deliver_entry, group, claim_until, start_by) for group in groups.values()])
+        # Each in a copy of the invocation's context, so what it logs carries the invocation's keys where
+        # those are per context (the local stack runs invocations side by side: local/lambdas.py).
+        wait(
+            [
+                _entries.submit(copy_context().run, self._deliver_entry, group, claim_until, start_by)
+                for group in groups.values()
+            ]
+        )
         self._hand_back([w for w in live if w.result == "late"])
         return [w if isinstance(w, Exception) else w.result or "skipped" for w in works]
 
@@ -137,7 +145,7 @@ class Dispatcher:
         claimed = [w for w in works if w.entry is not None]
         answers: SimpleQueue[tuple[_Work, Answer | None]] = SimpleQueue()
         for w in claimed:
-            _pool.submit(self._fire_one, w, answers, claim_until, start_by)
+            _pool.submit(copy_context().run, self._fire_one, w, answers, claim_until, start_by)
         latest: Entry | None = None  # the entry as this batch's last record of it left it
         out = len(claimed)
         while out:
