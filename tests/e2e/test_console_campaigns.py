@@ -2,9 +2,9 @@
 
 An organization of its own (the module's `console_stack`) starts with no campaigns; the API then
 gives it a campaign with leads, one with an event list and one with custom fields. The Campaign
-Event Manager lists them to choose from, and still opens a campaign typed by id. Screenshots go
-to .artifacts/console/ as in test_console_browser.py, whose browser, page and organization
-fixtures these tests share.
+Event Manager lists them to choose from, and still opens a campaign typed by id. The browser, page
+and organization fixtures and the screenshots (.artifacts/screenshots/, both widths) are
+tests/e2e/conftest.py's.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ import pytest
 
 from tests.clock import wait_for_a_day_with
 from tests.e2e import test_console_browser as console
-from tests.e2e.conftest import LocalStack
+from tests.e2e.conftest import TABLET, LocalStack, screenshots, sign_in
 
 Page, expect = console.Page, console.expect
-# The browser, a page of it and the module's own organization, as test_console_browser.py makes them.
-browser, page, console_stack = console.browser, console.page, console.console_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -38,13 +36,13 @@ def test_the_campaign_manager_lists_the_organizations_campaigns_to_choose_from(
     page: Page, console_stack: LocalStack
 ) -> None:
     stack = console_stack
-    console._sign_in(page, stack)
+    sign_in(page, stack)
 
     # Given an organization with no campaign yet: nothing to choose, an id can still be typed
     _open_campaign_manager(page)
     expect(page.get_by_label("Your campaigns")).to_be_disabled()
     expect(page.get_by_text("No campaign has leads, event lists or custom fields yet")).to_be_visible()
-    console._shot(page, "20-campaigns-none")
+    screenshots(page, "20-campaigns-none")
 
     # When it gets a campaign with leads (one converted), one with a list, one with custom fields
     sale, with_leads, with_list, with_fields = (
@@ -72,14 +70,14 @@ def test_the_campaign_manager_lists_the_organizations_campaigns_to_choose_from(
     }
     for campaign, expected in cells.items():
         expect(campaigns.get_by_role("row", name=re.compile(campaign)).locator("td")).to_have_text(expected)
-    console._shot(page, "21-campaigns-list")
+    screenshots(page, "21-campaigns-list")
 
     # Choosing one from the picker opens it, without typing its id
     page.get_by_label("Your campaigns").select_option(with_list)
     expect(page.get_by_role("heading", name=f"Events of campaign {with_list}")).to_be_visible()
     expect(page.get_by_text("From the event lists: Sales only.")).to_be_visible()
     expect(page.get_by_label("Your campaigns")).to_have_value(with_list)
-    console._shot(page, "22-campaign-picked")
+    screenshots(page, "22-campaign-picked")
 
     # A campaign opened from the table shows its custom fields
     _open_campaign_manager(page)
@@ -95,10 +93,10 @@ def test_the_campaign_manager_lists_the_organizations_campaigns_to_choose_from(
     expect(page.get_by_label("Your campaigns")).to_have_value("")
 
     # At tablet width the picker still works
-    page.set_viewport_size(console.TABLET)
+    page.set_viewport_size(TABLET)
     page.get_by_label("Your campaigns").select_option(with_leads)
     expect(page.get_by_role("heading", name=f"Events of campaign {with_leads}")).to_be_visible()
-    console._shot(page, "23-campaign-picker-tablet")
+    screenshots(page, "23-campaign-picker-tablet")
 
 
 def test_the_reports_table_lists_the_newest_day_first_and_folds_days_without_activity(
@@ -116,7 +114,7 @@ def test_the_reports_table_lists_the_newest_day_first_and_folds_days_without_act
     today = datetime.now(UTC).date()
     first = today - timedelta(days=9)
 
-    console._sign_in(page, stack)
+    sign_in(page, stack)
     page.goto(f"{stack.api_url}/console#/reports?from={first}&to={today}&campaign_id={campaign}")
 
     rows = page.get_by_role("table").filter(has_text="newest first").locator("tbody tr")
@@ -127,4 +125,4 @@ def test_the_reports_table_lists_the_newest_day_first_and_folds_days_without_act
     yesterday = today - timedelta(days=1)
     expect(rows.nth(1)).to_have_text(f"No activity {_short(first, with_year)} \u2013 {_short(yesterday, with_year)}")
     expect(page.locator(".stat").filter(has_text="Conversion rate")).to_contain_text("50.0 %")
-    console._shot(page, "24-reports-folded")
+    screenshots(page, "24-reports-folded")
