@@ -125,4 +125,4 @@ def http_event(
     return event
 
 
-pytest_plugins = ["tests.receiver"]
+pytest_plugins = ["tests.receiver", "tests.observed_answers"]
