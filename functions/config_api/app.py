@@ -169,7 +169,7 @@ def unassign_event_list(campaign_id: CampaignId, list_id: ListId) -> Response[No
     return Response(204)
 
 
-@app.get("/campaigns/<campaign_id>/events", **route_doc("Campaigns", 200, 401, 422))
+@app.get("/campaigns/<campaign_id>/events", **route_doc("Campaigns", 200, 401, 404, 422))
 def get_campaign_events(campaign_id: CampaignId) -> CampaignEvents:
     return campaigns.campaign_events(campaign_store(), org_id(app), campaign_id)
 
@@ -202,7 +202,7 @@ def revoke_api_key(key_id: Annotated[str, Path(max_length=64)]) -> Response[None
     return Response(204)
 
 
-@app.put("/affiliates/<affiliate_id>", **route_doc("Affiliates", 200, 400, 401, 413, 415, 422))
+@app.put("/affiliates/<affiliate_id>", **route_doc("Affiliates", 200, 400, 401, 404, 413, 415, 422))
 def put_affiliate(affiliate_id: AffiliateId, affiliate: Annotated[AffiliatePut, Body()]) -> Affiliate:
     return affiliates.put_affiliate(affiliate_store(), org_id(app), affiliate_id, affiliate)
 

@@ -59,7 +59,7 @@ def list_logs(
     )
 
 
-@app.get("/events/<name>/logs", **route_doc("Logs", 200, 400, 401, 422))
+@app.get("/events/<name>/logs", **route_doc("Logs", 200, 400, 401, 404, 422))
 def list_event_logs(
     name: EventName,
     campaign_id: Filter = None,
