@@ -25,7 +25,7 @@ Money = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "number", "minimum": 0, "exclusiveMaximum": 1e14},
+                {"type": "number", "minimum": 0, "exclusiveMaximum": 1e14, "multipleOf": 0.0001},
                 {"type": "string", "pattern": r"^[0-9]{1,14}(\.[0-9]{1,4})?$"},
             ],
             "description": 'At least 0, with at most 4 decimal places, e.g. 12.50 or "12.50".',
