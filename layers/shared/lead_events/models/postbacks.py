@@ -4,6 +4,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic.json_schema import JsonDict
 
 from lead_events.models.common import Model, storable_json
 from lead_events.models.leads import ExternalId
@@ -42,14 +43,17 @@ SECRET_PATTERN = (
     f"|whsec_(?:{_B64}{{4}}){{8,20}}(?:{_B64}{{2}}==|{_B64}{{3}}=)?"
     f"|whsec_(?:{_B64}{{4}}){{21}}(?:{_B64}{{2}}==)?)$"
 )
-_HEADERS_SCHEMA = {
+_HEADERS_SCHEMA: JsonDict = {
     "type": "object",
     "maxProperties": MAX_HEADERS,
-    "propertyNames": {"pattern": "^[A-Za-z0-9_-]{1,100}$", "not": {"enum": sorted(FORBIDDEN_HEADERS)}},
+    "propertyNames": {
+        "pattern": "^[A-Za-z0-9_-]{1,100}$",
+        "not": {"enum": [name for name in sorted(FORBIDDEN_HEADERS)]},
+    },
     "additionalProperties": {"type": "string", "maxLength": 1000, "pattern": "^[^\\x00-\\x1f\\x7f]*$"},
 }
 # A body and signing are for POST postbacks: with GET (the default) both are absent or null.
-_POST_ONLY = {
+_POST_ONLY: JsonDict = {
     "anyOf": [
         {"required": ["method"], "properties": {"method": {"const": "POST"}}},
         {"properties": {"body": {"type": "null"}, "signing_secret": {"type": "null"}}},
