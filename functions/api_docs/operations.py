@@ -60,7 +60,8 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     ),
     "DELETE /events/{name}/postbacks/{postback_id}": (
         "Remove a postback from an event",
-        "Triggers accepted from now on no longer fire it; deliveries already queued are still made.",
+        "Triggers accepted from now on no longer fire it. Deliveries already queued are still made, but for "
+        "signed ones, which fail: the secret went with the postback.",
     ),
     "POST /events/{name}/postbacks/{postback_id}/test": (
         "Send Test: fire a postback now with sample values and see the answer",
