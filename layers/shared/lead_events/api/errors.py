@@ -51,11 +51,10 @@ _DESCRIPTIONS = {
 
 
 def answers(success: int, *errors: int) -> dict[int, OpenAPIResponse]:
-    """A route's answers for the OpenAPI document: its `success` status (schema from the route's return
-    annotation; none for 204) and exactly the error statuses it can give, each an ErrorBody.
-
-    `@app.get("/events/<name>", ..., responses=answers(200, 401, 404, 422))`. List only what the route
-    can answer: tests/observed_answers.py checks the list against what the integration tests get.
+    """A route's answers for the OpenAPI document (routes give them through `route_doc`): its `success`
+    status (schema from the route's return annotation; none for 204) and exactly the error statuses it
+    can give, each an ErrorBody. tests/observed_answers.py checks them against what the integration
+    tests get.
     """
     documented: dict[int, OpenAPIResponse] = {success: {"description": _DESCRIPTIONS[success]}}
     if success == 204:
