@@ -126,4 +126,4 @@ def http_event(
     return event
 
 
-pytest_plugins = ["tests.receiver"]
+pytest_plugins = ["tests.receiver", "tests.observed_answers"]

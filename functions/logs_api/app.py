@@ -11,8 +11,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from lead_events.api.context import BEARER_SECURITY, Cursor, Limit, org_id
-from lead_events.api.errors import error_responses
+from lead_events.api.context import Cursor, Limit, org_id
+from lead_events.api.errors import route_doc
 from lead_events.api.resolver import configure_resolver, http_handler
 from lead_events.config import settings
 from lead_events.logic import listing
@@ -35,7 +35,7 @@ Filter = Annotated[str | None, Query(max_length=128)]
 StatusFilter = Annotated[LogStatus | None, Query(description="Only entries with this status.")]
 
 
-@app.get("/logs", tags=["Logs"], security=BEARER_SECURITY, responses=error_responses())
+@app.get("/logs", **route_doc("Logs", 200, 400, 401, 422))
 def list_logs(
     event: Filter = None,
     campaign_id: Filter = None,
@@ -66,7 +66,7 @@ def list_logs(
     )
 
 
-@app.get("/events/<name>/logs", tags=["Logs"], security=BEARER_SECURITY, responses=error_responses())
+@app.get("/events/<name>/logs", **route_doc("Logs", 200, 400, 401, 404, 422))
 def list_event_logs(
     name: EventName,
     campaign_id: Filter = None,
@@ -81,7 +81,7 @@ def list_event_logs(
     return list_logs(name, campaign_id, lead_id, status, start, to, limit, cursor)
 
 
-@app.get("/reports/conversions", tags=["Reports"], security=BEARER_SECURITY, responses=error_responses())
+@app.get("/reports/conversions", **route_doc("Reports", 200, 401, 422))
 def conversions_report(
     start: From = None,
     to: To = None,
@@ -91,17 +91,12 @@ def conversions_report(
     return conversion_report(report_store(), org_id(app), start, to, group_by, campaign_id)
 
 
-@app.get("/logs/<log_id>", tags=["Logs"], security=BEARER_SECURITY, responses=error_responses(401, 404))
+@app.get("/logs/<log_id>", **route_doc("Logs", 200, 401, 404, 422))
 def get_log_entry(log_id: LogId) -> LogEntry:
     return get_log(log_store(), org_id(app), log_id)
 
 
-@app.post(
-    "/logs/<log_id>/redeliver",
-    tags=["Logs"],
-    security=BEARER_SECURITY,
-    responses=error_responses(401, 404, 409, success=202),
-)
+@app.post("/logs/<log_id>/redeliver", **route_doc("Logs", 202, 401, 404, 409, 422))
 def redeliver_failed(log_id: LogId) -> Response[Redelivery]:
     return Response(202, content_types.APPLICATION_JSON, redeliver(log_store(), org_id(app), log_id))
 

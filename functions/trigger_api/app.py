@@ -12,8 +12,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from lead_events.api.body import request_text
-from lead_events.api.context import BEARER_SECURITY, api_key_id, org_id
-from lead_events.api.errors import error_responses
+from lead_events.api.context import api_key_id, org_id
+from lead_events.api.errors import route_doc
 from lead_events.api.resolver import configure_resolver, http_handler
 from lead_events.logic.inbound import inbound_request, parse_body
 from lead_events.logic.leads import lead_with_timeline, register_lead
@@ -30,47 +30,44 @@ configure_resolver(app)
 LeadId = Annotated[str, Path(max_length=128, description="The lead's id.")]
 TransactionId = Annotated[str, Query(min_length=1, max_length=128, description="The lead's transaction id.")]
 Token = Annotated[str, Path(max_length=256, description="The organization's inbound postback token.")]
-PUBLIC: list[dict[str, list[str]]] = [{}]  # the inbound URL carries its own secret: no header needed
 
 
-@app.post("/leads", tags=["Leads"], security=BEARER_SECURITY, responses=error_responses(success=201))
+@app.post("/leads", **route_doc("Leads", 201, 400, 401, 409, 413, 415, 422))
 def create_lead(lead: Annotated[LeadCreate, Body()]) -> Response[Lead]:
     return Response(201, content_types.APPLICATION_JSON, register_lead(lead_store(), org_id(app), lead))
 
 
-@app.get("/leads", tags=["Leads"], security=BEARER_SECURITY, responses=error_responses())
+@app.get("/leads", **route_doc("Leads", 200, 401, 404, 422))
 def find_lead(transaction_id: TransactionId) -> LeadWithTimeline:
     """Find a lead by its transaction id (the console's lead search)."""
     return lead_with_timeline(lead_store(), log_store(), org_id(app), transaction_id=transaction_id)
 
 
-@app.get("/leads/<lead_id>", tags=["Leads"], security=BEARER_SECURITY, responses=error_responses())
+@app.get("/leads/<lead_id>", **route_doc("Leads", 200, 401, 404, 422))
 def get_lead(lead_id: LeadId) -> LeadWithTimeline:
     return lead_with_timeline(lead_store(), log_store(), org_id(app), lead_id)
 
 
-@app.post(
-    "/leads/<lead_id>/events", tags=["Triggers"], security=BEARER_SECURITY, responses=error_responses(success=202)
-)
+@app.post("/leads/<lead_id>/events", **route_doc("Triggers", 202, 400, 401, 404, 409, 413, 415, 422))
 def trigger_manually(lead_id: LeadId, trigger: Annotated[ManualTrigger, Body()]) -> Response[LogEntry]:
     request = TriggerRequest.of(trigger, Source.MANUAL, api_key_id(app), lead_id)
     accepted = trigger_service().trigger(org_id(app), request)
     return Response(202, content_types.APPLICATION_JSON, get_log(log_store(), org_id(app), accepted.log_id))
 
 
-@app.post("/triggers", tags=["Triggers"], security=BEARER_SECURITY, responses=error_responses(success=202))
+@app.post("/triggers", **route_doc("Triggers", 202, 400, 401, 404, 409, 413, 415, 422))
 def trigger_by_api(trigger: Annotated[ApiTrigger, Body()]) -> Response[TriggerAccepted]:
     request = TriggerRequest.of(trigger, Source.API, api_key_id(app))
     return Response(202, content_types.APPLICATION_JSON, trigger_service().trigger(org_id(app), request))
 
 
-@app.get("/postback/<token>", tags=["Inbound postback"], security=PUBLIC, responses=error_responses(400, 404, 409))
+@app.get("/postback/<token>", **route_doc("Inbound postback", 200, 400, 404, 409, 422, public=True))
 def inbound_get(token: Token) -> TriggerAccepted:
     params = dict(app.current_event.query_string_parameters or {})
     return trigger_service().trigger(token_org(token), inbound_request(params), inbound_token=token)
 
 
-@app.post("/postback/<token>", tags=["Inbound postback"], security=PUBLIC, responses=error_responses(400, 404, 409))
+@app.post("/postback/<token>", **route_doc("Inbound postback", 200, 400, 404, 409, 413, 415, 422, public=True))
 def inbound_post(token: Token) -> TriggerAccepted:
     event = app.current_event
     params = dict(event.query_string_parameters or {}) | parse_body(

@@ -53,3 +53,17 @@ def test_an_unknown_path_is_a_404_naming_it() -> None:
     answer = lambda_handler(event, lambda_context())
     assert answer["statusCode"] == 404
     assert "/docs/nothing" in json.loads(answer["body"])["message"]
+
+
+def test_every_route_documents_exactly_the_answers_the_integration_tests_get() -> None:
+    """tests/observed_answers.py keeps what the whole integration suite got when it last ran."""
+    from api_docs.generate import DOCUMENT
+
+    from tests.observed_answers import OBSERVED, differences, documented_answers
+
+    documented = documented_answers(json.loads(DOCUMENT.read_text()))
+    observed = json.loads(OBSERVED.read_text())
+    assert differences(documented, observed) == [], (
+        f"Make each route's route_doc(...) say what the tests get, add the test that gets a documented answer, "
+        f"or run the whole of tests/integration to update {OBSERVED.name}."
+    )

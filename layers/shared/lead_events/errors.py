@@ -100,6 +100,10 @@ class EventListNotFound(NotFound):
         super().__init__(f"No event list with id '{list_id}' exists in this organization.")
 
 
+class PayloadTooLarge(LeadEventsError):
+    status = 413
+
+
 class UnsupportedMediaType(LeadEventsError):
     """A body this API does not read (it reads JSON, and the inbound URL forms too)."""
 

@@ -4,6 +4,9 @@ Powertools' request validation reads the body itself and lets some failures esca
 exceptions (a 500): an integer longer than Python converts, `multipart/form-data` without a
 boundary, a base64 body that is not base64. Every function's resolver reads its JSON bodies here
 instead (`configure_resolver`), and the inbound postback URL reads its text here too.
+
+The size limit is checked here, when a route reads its body, so only routes that take a body answer
+413 (a body sent to a route that takes none is not read).
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import O
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from lead_events import json_text
-from lead_events.errors import InvalidInput, UnsupportedMediaType
+from lead_events.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.types import EventHandlerInstance
     from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 JSON = "application/json"
+MAX_BODY_BYTES = 256 * 1024
 _SEND_JSON = f"send the body as JSON, with 'Content-Type: {JSON}'"
 
 
@@ -40,6 +44,8 @@ def media_type(content_type: str) -> tuple[str, dict[str, str]]:
 def request_text(event: BaseProxyEvent) -> str:
     """The body as text: base64 decoded if it came encoded, then decoded with its declared charset (UTF-8 if none)."""
     body = event.body or ""
+    if len(body) > MAX_BODY_BYTES * (4 / 3 if event.is_base64_encoded else 1):
+        raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES // 1024} KiB.")
     if not event.is_base64_encoded:
         return body
     try:

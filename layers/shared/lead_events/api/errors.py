@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from botocore.exceptions import ClientError
 from pydantic import Field
 
+from lead_events.api.context import BEARER_SECURITY
 from lead_events.errors import LeadEventsError
 from lead_events.models.common import Model
 from lead_events.observability import logger
@@ -34,33 +35,48 @@ class ErrorBody(Model):
     errors: list[FieldError] | None = Field(None, description="For invalid input: each field and why.")
 
 
-_ERROR_DESCRIPTIONS = {
-    400: "Bad request",
-    401: "Missing or wrong API key",
-    404: "Not found",
-    409: "Conflict with the current state",
+_DESCRIPTIONS = {
+    200: "Success",
+    201: "Created",
+    202: "Accepted",
+    204: "Done; no content",
+    400: "The request cannot be used as sent: `message` says why",
+    401: "No API key, or one that is not valid (unknown or revoked)",
+    404: "Not found: `message` names what",
+    409: "Conflicts with the current state: `message` says what to do first",
     413: "The body is too large",
-    415: "The body is not JSON",
+    415: "The body is not of a type this route reads",
     422: "Invalid input: `errors` names each field and why",
 }
 
 
-_DEFAULT_ERRORS = (400, 401, 404, 409, 413, 415, 422)
-_SUCCESS_DESCRIPTIONS = {200: "Success", 201: "Created", 202: "Accepted", 204: "Done; no content"}
-
-
-def error_responses(*statuses: int, success: int = 200) -> dict[int, OpenAPIResponse]:
-    """A route's answers for the OpenAPI document: `success` (its schema from the route's return
-    annotation; none for 204) and the error answers (default: 400, 401, 404, 409, 422)."""
-    answers: dict[int, OpenAPIResponse] = {success: {"description": _SUCCESS_DESCRIPTIONS[success]}}
+def answers(success: int, *errors: int) -> dict[int, OpenAPIResponse]:
+    """A route's answers for the OpenAPI document (routes give them through `route_doc`): its `success`
+    status (schema from the route's return annotation; none for 204) and exactly the error statuses it
+    can give, each an ErrorBody. tests/observed_answers.py checks them against what the integration
+    tests get.
+    """
+    documented: dict[int, OpenAPIResponse] = {success: {"description": _DESCRIPTIONS[success]}}
     if success == 204:
-        answers[success]["content"] = {}
-    for status in statuses or _DEFAULT_ERRORS:
-        answers[status] = {
-            "description": _ERROR_DESCRIPTIONS[status],
+        documented[success]["content"] = {}
+    for status in errors:
+        documented[status] = {
+            "description": _DESCRIPTIONS[status],
             "content": {"application/json": {"model": ErrorBody}},
         }
-    return answers
+    return documented
+
+
+_PUBLIC: list[dict[str, list[str]]] = [{}]  # a route that carries its own secret (the inbound URL): no header
+
+
+def route_doc(tag: str, success: int, *errors: int, public: bool = False) -> dict[str, Any]:
+    """A route's OpenAPI tag, security and answers, for its decorator:
+    `@app.get("/events/<name>", **route_doc("Events", 200, 401, 404, 422))`.
+
+    What it does for an operator (summary and description) is in functions/api_docs/operations.py.
+    """
+    return {"tags": [tag], "security": _PUBLIC if public else BEARER_SECURITY, "responses": answers(success, *errors)}
 
 
 def error_response(status: int, message: str, errors: list[FieldError] | None = None) -> Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +15,6 @@ from lead_events.api.errors import install_error_handlers
 from lead_events.observability import logger, metrics, traced
 
 _FORM = "application/x-www-form-urlencoded"
-MAX_BODY_BYTES = 256 * 1024
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -36,7 +34,7 @@ def configure_resolver(app: APIGatewayHttpResolver) -> None:
 
 
 def guard_request(handler: Handler) -> Handler:
-    """Refuse bodies over MAX_BODY_BYTES (413), and read a JSON body labelled as a form as JSON.
+    """Read a JSON body labelled as a form as JSON (its size is checked where it is read: lead_events.api.body).
 
     `curl -d '{...}'` labels JSON as a form; answering that with a list of missing fields would puzzle.
     Real form bodies (the inbound postback URL accepts them) are left alone.
@@ -46,13 +44,6 @@ def guard_request(handler: Handler) -> Handler:
     def wrapper(event: dict[str, Any], context: Any) -> dict[str, Any]:
         headers = event.get("headers") or {}
         body = event.get("body") or ""
-        if len(body) > MAX_BODY_BYTES * (4 / 3 if event.get("isBase64Encoded") else 1):
-            message = f"The body is larger than {MAX_BODY_BYTES // 1024} KiB."
-            return {
-                "statusCode": 413,
-                "headers": {"Content-Type": "application/json"},
-                "body": json.dumps({"message": message}),
-            }
         looks_json = not event.get("isBase64Encoded") and body.lstrip()[:1] in ("{", "[")
         if looks_json and str(headers.get("content-type", "")).startswith(_FORM):
             event = {**event, "headers": {**headers, "content-type": "application/json"}}

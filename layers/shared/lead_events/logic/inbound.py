@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from lead_events import json_text
-from lead_events.errors import InvalidInput, UnsupportedMediaType
+from lead_events.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from lead_events.logic.triggers import TriggerRequest
 from lead_events.models.common import NAME_PATTERN, storable_json
 from lead_events.models.leads import ID_PATTERN
@@ -30,7 +30,7 @@ def parse_body(body: str | None, content_type: str) -> dict[str, Any]:
     if not body:
         return {}
     if len(body) > MAX_BODY:
-        raise InvalidInput(f"The body is larger than {MAX_BODY // 1024} KiB.")
+        raise PayloadTooLarge(f"The body is larger than {MAX_BODY // 1024} KiB.")
     if content_type.lower().lstrip().startswith("multipart/"):
         raise UnsupportedMediaType("Send the parameters in the query string, as a form or as a JSON object.")
     if content_type.startswith("application/json") or body.lstrip().startswith("{"):

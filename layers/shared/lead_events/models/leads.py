@@ -4,7 +4,7 @@ import json
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from lead_events.models.common import Model, StrictModel, storable_json
 
@@ -18,7 +18,20 @@ ExternalId = Annotated[
         description="1 to 128 characters: letters, digits and . _ : @ - (starting with a letter or digit).",
     ),
 ]
-Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4, allow_inf_nan=False)]
+# The document states what the validation accepts: a number, or a decimal string of at most 14 + 4 digits.
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=18, decimal_places=4, allow_inf_nan=False),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "exclusiveMaximum": 1e14, "multipleOf": 0.0001},
+                {"type": "string", "pattern": r"^[0-9]{1,14}(\.[0-9]{1,4})?$"},
+            ],
+            "description": 'At least 0, with at most 4 decimal places, e.g. 12.50 or "12.50".',
+        }
+    ),
+]
 SubId = Annotated[str, Field(max_length=256)]
 
 

@@ -4,9 +4,11 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic.json_schema import JsonDict
 
 from lead_events.models.common import Model, storable_json
 from lead_events.models.leads import ExternalId
+from lead_events.models.macros import BUILTIN_MACROS
 from lead_events.models.targets import PostbackTarget
 
 
@@ -20,7 +22,6 @@ class BodyFormat(StrEnum):
     FORM = "form"
 
 
-HeaderValue = Annotated[str, Field(max_length=1000)]
 MAX_HEADERS = 20
 FORBIDDEN_HEADERS = {
     "host",
@@ -32,18 +33,60 @@ FORBIDDEN_HEADERS = {
     "webhook-signature",
 }
 
+# What the checks after pydantic accept (logic/postbacks.py, logic/signing.py, the validators below),
+# stated for the OpenAPI document as patterns only: the checks still run, and word the errors.
+_MACRO = "\\{(?:" + "|".join(sorted(BUILTIN_MACROS)) + ")\\}"
+URL_PATTERN = f"^https?://[A-Za-z0-9.-]+(?::[0-9]{{1,4}})?(?:[/?#](?:[^\\s{{}}]|{_MACRO})*)?$"
+_B64 = "[A-Za-z0-9+/]"  # a Standard Webhooks secret is the base64 of 24 to 64 bytes
+SECRET_PATTERN = (
+    f"^(?:generate"
+    f"|whsec_(?:{_B64}{{4}}){{8,20}}(?:{_B64}{{2}}==|{_B64}{{3}}=)?"
+    f"|whsec_(?:{_B64}{{4}}){{21}}(?:{_B64}{{2}}==)?)$"
+)
+_HEADERS_SCHEMA: JsonDict = {
+    "type": "object",
+    "maxProperties": MAX_HEADERS,
+    "propertyNames": {
+        "pattern": "^[A-Za-z0-9_-]{1,100}$",
+        "not": {"enum": [name for name in sorted(FORBIDDEN_HEADERS)]},
+    },
+    "additionalProperties": {"type": "string", "maxLength": 1000, "pattern": "^[^\\x00-\\x1f\\x7f]*$"},
+}
+# A body and signing are for POST postbacks: with GET (the default) both are absent or null.
+_POST_ONLY: JsonDict = {
+    "anyOf": [
+        {"required": ["method"], "properties": {"method": {"const": "POST"}}},
+        {"properties": {"body": {"type": "null"}, "signing_secret": {"type": "null"}}},
+    ]
+}
+
+HeaderValue = Annotated[str, Field(max_length=1000)]
+
 
 class PostbackFields(Model):
     # Lax, so enum fields accept their JSON strings; unknown fields are still refused.
     model_config = ConfigDict(extra="forbid")
 
-    url: Annotated[str, Field(min_length=8, max_length=2048, description="http(s) URL; may use {macros}.")]
+    url: Annotated[
+        str,
+        Field(
+            min_length=8,
+            max_length=2048,
+            description="http(s) URL of a public address; may use {macros}: the built-in ones, and the custom "
+            "fields campaigns declare for the event.",
+            json_schema_extra={"pattern": URL_PATTERN},
+        ),
+    ]
     method: Method = Method.GET
     body: dict[str, Any] | None = Field(
         None, description="POST body template: a JSON object whose string values may use {macros}."
     )
     body_format: BodyFormat = Field(BodyFormat.JSON, description="Send the body as JSON or as form fields.")
-    headers: dict[str, HeaderValue] = Field(default_factory=dict, description="Extra headers; values may use {macros}.")
+    headers: dict[str, HeaderValue] = Field(
+        default_factory=dict,
+        description="Extra headers (at most 20; not ones lead-events sets itself); values may use {macros}.",
+        json_schema_extra=_HEADERS_SCHEMA,
+    )
     enabled: StrictBool = True
     campaign_id: ExternalId | None = Field(None, description="Fire only for leads of this campaign.")
     success_match: Annotated[str | None, Field(max_length=200)] = Field(
@@ -72,7 +115,9 @@ class PostbackFields(Model):
 
 
 class PostbackCreate(PostbackFields):
-    signing_secret: Annotated[str | None, Field(max_length=200)] = Field(
+    model_config = ConfigDict(json_schema_extra=_POST_ONLY)
+
+    signing_secret: Annotated[str | None, Field(max_length=200, json_schema_extra={"pattern": SECRET_PATTERN})] = Field(
         None,
         description="Standard Webhooks secret (`whsec_<base64>`), or `generate` for a new one (shown once). "
         "POST postbacks then carry webhook-id, webhook-timestamp and webhook-signature headers.",

@@ -3,7 +3,7 @@
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from lead_events.models.common import Identifier, Model, storable_json
 from lead_events.models.leads import ExternalId, Money
@@ -26,10 +26,32 @@ def _check_fields(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:
     return fields
 
 
+# What _check_fields and storable_json accept, stated for the document (the validator words the errors).
+_FIELD_VALUE_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "maxLength": MAX_FIELD_VALUE},
+        {"type": "number", "minimum": 1e-130, "exclusiveMaximum": 1e125},
+        {"type": "number", "maximum": -1e-130, "exclusiveMinimum": -1e125},
+        {"const": 0},
+        {"type": "boolean"},
+        {"type": "null"},
+    ]
+}
 Fields = Annotated[
     dict[str, FieldValue],
     AfterValidator(_check_fields),
-    Field(description="Custom fields: name → text, number, boolean or null (at most 50)."),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": MAX_FIELDS,
+            "propertyNames": {"minLength": 1, "maxLength": 64},
+            "additionalProperties": _FIELD_VALUE_SCHEMA,
+        }
+    ),
+    Field(
+        description="Custom fields: name (1 to 64 characters) → text of up to 1,000 characters, number, "
+        "boolean or null; at most 50."
+    ),
 ]
 
 
@@ -51,9 +73,18 @@ class ManualTrigger(Model):
 
 
 class ApiTrigger(Model):
-    """`POST /triggers`: a system reports an event by transaction id or lead id."""
+    """`POST /triggers`: a system reports an event by transaction id or lead id (exactly one of them)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # _one_reference, for the document: one of the two is a string, the other absent or null.
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["transaction_id"], "properties": {"transaction_id": {"type": "string"}}},
+                {"required": ["lead_id"], "properties": {"lead_id": {"type": "string"}}},
+            ]
+        },
+    )
 
     event: Identifier
     transaction_id: ExternalId | None = None
