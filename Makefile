@@ -86,7 +86,7 @@ lint: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## ruff (lint + format check
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
 	CKV_PARSE_ERROR_FAIL=true CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
-	PYTHONPATH=layers/shared:functions $(VENV)/bin/lint-imports --no-cache
+	PYTHONPATH=layers/shared:functions:. $(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.installed ## Format the code and fix what ruff can
 	$(VENV)/bin/ruff check --fix .
@@ -105,7 +105,7 @@ validate: $(SAM_VENV)/.installed ## sam validate --lint
 # local stack) talks to AWS: CONFIG_TABLE and API_URL from the stack's outputs, the usual credentials.
 org: $(VENV)/.installed ## Create an organization: make org NAME=<name> [AWS=1] (the local stack when it runs, else AWS)
 	@test -n "$(NAME)" || { echo "usage: make org NAME=<name> [AWS=1]" >&2; exit 2; }
-	@PYTHONPATH=layers/shared $(PY) -m lead_events.admin create-org --name "$(NAME)" \
+	@PYTHONPATH=layers/shared:. $(PY) -m admin create-org --name "$(NAME)" \
 		$(if $(and $(wildcard .local/dev.json),$(filter-out 1,$(AWS))),--local .local/dev.json)
 
 fault-matrix: $(VENV)/.installed ## Run the fault-injection suite and write its matrix into docs/reliability.md

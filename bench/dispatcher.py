@@ -72,7 +72,7 @@ def _run(report: Report, receiver: Receiver) -> None:
         )
         from tests.conftest import lambda_context
 
-        org = create_organization(org_store(), "bench", "http://127.0.0.1", allow_duplicate_name=True).org_id
+        org = create_organization(org_store(), "bench", "http://127.0.0.1").org_id
         event_store().create(org, EventCreate(name="sale", multi_trigger=True))
         for n in range(10):
             create_postback(postback_store(), org, "sale", PostbackCreate(url=f"{receiver.url}/{n}"), set())

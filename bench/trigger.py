@@ -40,7 +40,7 @@ def run(report: Report) -> None:
         from lead_events.wiring import event_store, lead_store, org_store, postback_store
         from tests.conftest import lambda_context
 
-        org = create_organization(org_store(), "bench", "http://127.0.0.1", allow_duplicate_name=True).org_id
+        org = create_organization(org_store(), "bench", "http://127.0.0.1").org_id
         rows = []
         for deliveries in (1, 10, 20):
             name = f"sale_{deliveries}"

@@ -169,7 +169,7 @@ def console_stack(local_stack: LocalStack) -> LocalStack:
         [
             sys.executable,
             "-m",
-            "lead_events.admin",
+            "admin",
             "create-org",
             "--name",
             f"Console Leads {os.urandom(3).hex()}",

@@ -170,7 +170,7 @@ def test_make_org_creates_an_organization_whose_key_works_and_is_isolated(local_
 def test_the_admin_command_finds_the_local_stacks_endpoint_and_table_in_its_dev_json(local_stack: LocalStack) -> None:
     env = {k: v for k, v in _environment_without_the_stacks_variables().items() if k != "API_URL"}
     env["PYTHONPATH"] = str(ROOT / "layers" / "shared")
-    command = [sys.executable, "-m", "lead_events.admin", "create-org", "--name", "Beta Leads"]
+    command = [sys.executable, "-m", "admin", "create-org", "--name", "Beta Leads"]
     result = subprocess.run(
         [*command, "--local", str(local_stack.dev_json)],
         cwd=ROOT,

@@ -64,8 +64,7 @@ def _lead(org_id: str, lead: dict[str, Any]) -> None:
 
 def _organization(world: World, receiver: Receiver, *, affiliate: bool, leads: int = 1) -> str:
     """A new organization with an event `sale` and a postback to the receiver, and leads L1.. (not counted)."""
-    # One organization per crash point, all in one emulator: the name is not what is tested.
-    org_id = create_organization(org_store(), "Faults", "https://api.example.com", allow_duplicate_name=True).org_id
+    org_id = create_organization(org_store(), "Faults", "https://api.example.com").org_id
     event = {"name": "sale", "conversion": True, "affiliate_conversion": affiliate}
     assert _config(org_id, "POST", "/events", event)[0] == 201
     assert (

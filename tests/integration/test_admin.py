@@ -12,7 +12,7 @@ from unittest import mock
 import boto3
 import pytest
 
-from lead_events.admin import _use_local_stack, main
+from admin.cli import _use_local_stack, main
 from lead_events.logic.credentials import hash_secret
 from tests.conftest import lambda_context, sample_event
 
@@ -108,7 +108,7 @@ def test_a_second_organization_with_the_same_name_is_refused_unless_allowed(
 def _admin(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`make org`'s command in a process of its own, with only `env` (and PATH) in its environment."""
     return subprocess.run(
-        [sys.executable, "-m", "lead_events.admin", "create-org", "--name", "A", "--api-url", "http://x"],
+        [sys.executable, "-m", "admin", "create-org", "--name", "A", "--api-url", "http://x"],
         cwd=ROOT,
         env={
             "PATH": os.environ["PATH"],

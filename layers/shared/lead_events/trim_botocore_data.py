@@ -32,7 +32,6 @@ OPERATIONS = {
         "GetItem",
         "PutItem",
         "Query",
-        "Scan",  # the admin command only (store/orgs.py ids_named)
         "TransactWriteItems",
         "UpdateItem",
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from lead_events.clock import utc_now
@@ -12,7 +13,6 @@ from lead_events.models.orgs import CreatedOrganization, Organization
 
 class OrgWriter(Protocol):
     def create(self, org: Organization, key_id: str, key_hash: str, inbound_token: str) -> None: ...
-    def ids_named(self, name: str) -> list[str]: ...
 
 
 def postback_url(api_url: str, token: str) -> str:
@@ -21,17 +21,17 @@ def postback_url(api_url: str, token: str) -> str:
 
 
 def create_organization(
-    store: OrgWriter, name: str, api_url: str, *, allow_duplicate_name: bool = False
+    store: OrgWriter, name: str, api_url: str, *, taken_by: Callable[[str], list[str]] | None = None
 ) -> CreatedOrganization:
     """Create an organization; the returned key and URL are the only time the secrets are shown.
 
-    A name another organization already has (case and spacing aside) is refused unless allowed:
-    two tenants called "Acme" are almost always one created twice.
+    `taken_by(name)` names the organizations that already have the name: then it is refused (two
+    tenants called "Acme" are almost always one created twice). The admin command passes it.
     """
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("The organization name must be 1 to 200 characters.")
-    if not allow_duplicate_name and (existing := store.ids_named(name)):
+    if taken_by is not None and (existing := taken_by(name)):
         raise OrganizationNameTaken(name, existing)
     org = Organization(org_id=new_org_id(), name=name, created_at=utc_now())
     key = mint_api_key(org.org_id)

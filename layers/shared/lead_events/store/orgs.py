@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -69,30 +69,6 @@ class OrgStore:
             )
         except Cancelled as exc:
             raise Conflict(f"An organization with id '{org.org_id}' already exists; create it again.") from exc
-
-    def ids_named(self, name: str) -> list[str]:
-        """The ids of the organizations called `name` (case and spacing aside), for the admin command only.
-
-        A Scan of the configuration table: no request path reads across organizations, and keys
-        start with the organization, so no item could hold a name index without breaking that rule.
-        """
-        wanted = " ".join(name.split()).casefold()
-        found: list[str] = []
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "FilterExpression": "#type = :organization",
-            "ProjectionExpression": "org_id, #name",
-            "ExpressionAttributeNames": {"#type": "type", "#name": "name"},
-            "ExpressionAttributeValues": to_item({":organization": "organization"}),
-        }
-        while True:
-            page = self._db.scan(**request)
-            for item in map(from_item, page.get("Items", [])):
-                if " ".join(str(item.get("name", "")).split()).casefold() == wanted:
-                    found.append(str(item["org_id"]))
-            if "LastEvaluatedKey" not in page:
-                return found
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def api_key(self, org_id: str, key_id: str) -> StoredApiKey | None:
         answer = self._db.get_item(

@@ -1,8 +1,9 @@
-"""Administration from the command line: `python -m lead_events.admin create-org --name NAME`.
+"""Administration from the command line: `python -m admin create-org --name NAME` (`make org`).
 
 Talks to whatever DynamoDB boto3 is pointed at: the deployed stack's table (CONFIG_TABLE, its
 ConfigTableName output, with the usual AWS credentials) or, with `--local .local/dev.json`, the
-running local stack's (the file names its endpoint and table).
+running local stack's (the file names its endpoint and table). It lives outside the layer: finding
+an organization by name is a Scan, which no request path may make.
 """
 
 from __future__ import annotations
@@ -31,6 +32,31 @@ def _use_local_stack(dev_json: Path) -> str:
     return str(dev["api_url"])
 
 
+def _organizations_named(name: str) -> list[str]:
+    """The ids of the organizations called `name` (case and spacing aside): a Scan of the configuration table.
+
+    Keys start with the organization, so no item can index the names; with botocore's full data (the
+    layer's trimmed copy has no Scan, as nothing deployed may scan).
+    """
+    from botocore.session import Session
+
+    db = Session().create_client("dynamodb")
+    wanted = " ".join(name.split()).casefold()
+    found: list[str] = []
+    pages = db.get_paginator("scan").paginate(
+        TableName=os.environ["CONFIG_TABLE"],
+        FilterExpression="#type = :organization",
+        ProjectionExpression="org_id, #name",
+        ExpressionAttributeNames={"#type": "type", "#name": "name"},
+        ExpressionAttributeValues={":organization": {"S": "organization"}},
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            if " ".join(item.get("name", {}).get("S", "").split()).casefold() == wanted:
+                found.append(item["org_id"]["S"])
+    return found
+
+
 def _aws_problem(exc: Exception) -> str | None:
     """One line for what stops boto3 from reaching the table (no region, no credentials, no endpoint)."""
     from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError
@@ -48,7 +74,7 @@ def _aws_problem(exc: Exception) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lead_events.admin", description=__doc__)
+    parser = argparse.ArgumentParser(prog="admin", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create-org", help="create an organization and its first API key")
     create.add_argument("--name", required=True)
@@ -74,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     from lead_events.wiring import org_store
 
     try:
-        created = create_organization(org_store(), args.name, api_url, allow_duplicate_name=args.allow_duplicate_name)
+        taken_by = None if args.allow_duplicate_name else _organizations_named
+        created = create_organization(org_store(), args.name, api_url, taken_by=taken_by)
     except LeadEventsError as exc:
         print(exc.message, file=sys.stderr)
         return 2
