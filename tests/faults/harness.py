@@ -34,11 +34,12 @@ import pytest
 
 from lead_events import aws, clock
 from lead_events.logic import dispatch
+from local.conflicts import HOLD_VARIABLE
 from local.lambdas import FunctionPool
 from local.sqs import QueuePoller
 from local.streams import StreamPoller
-from local.template import Stack, load_stack
-from tests.conftest import ROOT, http_event, lambda_context
+from local.template import Stack
+from tests.conftest import http_event, lambda_context, template_stack
 
 LOGS_TABLE = "lead-events-dev-logs"
 QUEUE = "lead-events-dev-postbacks"
@@ -161,10 +162,13 @@ class World:
         self.offset = 0.0
         self._install_clock(monkeypatch)
         self._install_hooks(monkeypatch)
+        # One invocation runs at a time here, so no transaction can meet another in flight: the
+        # emulator's hold (local/conflicts.py) would only wait.
+        monkeypatch.setenv(HOLD_VARIABLE, "0")
         # One entry and one delivery at a time, so the k-th boundary is the same step in every run.
         monkeypatch.setattr(dispatch, "_pool", ThreadPoolExecutor(max_workers=1, thread_name_prefix="delivery"))
         monkeypatch.setattr(dispatch, "_entries", ThreadPoolExecutor(max_workers=1, thread_name_prefix="entry"))
-        self.stack: Stack = load_stack(ROOT / "template.yaml")
+        self.stack: Stack = template_stack()
         functions = self.stack.functions
         [stream_source] = self.stack.stream_sources
         [queue_source] = self.stack.queue_sources
