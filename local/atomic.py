@@ -46,6 +46,7 @@ from werkzeug.serving import make_server
 
 from local import conflicts
 from local.expressions import memoize_parsing
+from local.moto_items import linear_item_size_check
 from local.moto_streams import faithful_streams
 
 _dynamodb_lock = threading.RLock()
@@ -229,6 +230,7 @@ class AtomicMotoServer(ThreadedMotoServer):
         cheap_transaction_rollback()
         fast_item_responses()
         memoize_parsing()
+        linear_item_size_check()
         faithful_streams()
         app = _serialized_wsgi(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
@@ -241,6 +243,7 @@ def serialize_in_process_dynamodb() -> None:
     cheap_transaction_rollback()
     fast_item_responses()
     memoize_parsing()
+    linear_item_size_check()
     faithful_streams()
     original = BotocoreStubber.process_request
     if getattr(original, "_serialized", False):

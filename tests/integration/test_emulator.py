@@ -1,9 +1,10 @@
-"""The emulator's speed-ups (local/atomic.py, local/expressions.py) change nothing a client sees.
+"""The emulator's speed-ups (local/atomic.py, local/expressions.py, local/moto_items.py) change nothing a client sees.
 
 Transactions back up only the items they touch: still all or nothing. Item operations are answered
 with json.dumps of moto's result: the same answers as moto's own serializer gives. Condition
 expressions are lexed once per text and parsed once per request: the same verdicts as moto's parser.
-And tables' streams (local/moto_streams.py) hold what DynamoDB Streams documents, no more.
+An item's size is measured once, against moto's own limit. And tables' streams (local/moto_streams.py)
+hold what DynamoDB Streams documents, no more.
 """
 
 from __future__ import annotations
@@ -292,6 +293,39 @@ def test_update_expressions_parsed_once_apply_as_motos_own_parses_do(monkeypatch
         "l": [2, 3],
         "s": {"x", "y2", "y3"},
     }
+
+
+def _put_outcome(db: Any, pk: str, attributes: dict[str, Any]) -> str:
+    try:
+        db.put_item(TableName=TABLE, Item=to_item({"pk": pk, "sk": "1", **attributes}))
+    except ClientError as exc:
+        return f"{exc.response['Error']['Code']}: {exc.response['Error']['Message']}"
+    return "stored"
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"a": "x" * 404_000},  # under moto's limit with its name and keys
+        {"a": "x" * 405_000},  # over it
+        {f"a{n}": "x" * 40_400 for n in range(10)},  # under it, in ten parts
+        {f"a{n}": "x" * 40_500 for n in range(10)},  # over it, in ten parts
+        {"m": {"inner": {"k": "x" * 404_990}}},  # nested: under
+        {"m": {"inner": {"k": "x" * 405_000}}},  # nested: over
+    ],
+    ids=["one under", "one over", "ten under", "ten over", "nested under", "nested over"],
+)
+def test_the_item_size_limit_is_the_one_motos_own_check_applies(
+    monkeypatch: pytest.MonkeyPatch, attributes: dict[str, Any]
+) -> None:
+    db = boto3.client("dynamodb")
+    measured_once = _put_outcome(db, "linear", attributes)
+    monkeypatch.setattr(Item, "__init__", Item.__init__.__wrapped__)  # moto's own, attribute by attribute
+    assert _put_outcome(db, "stock", attributes) == measured_once
+    if measured_once == "stored":
+        assert _item(db, TABLE, "linear", "1") == _item(db, TABLE, "stock", "1") | {"pk": "linear"}
+    else:
+        assert measured_once == "ValidationException: Item size has exceeded the maximum allowed size"
 
 
 # DynamoDB Streams: what moto writes to a table's stream is what DynamoDB Streams writes
