@@ -11,8 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from local.template import load_stack
-from tests.conftest import ROOT
+from tests.conftest import ROOT, template_stack
 from tests.e2e.conftest import LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -102,7 +101,7 @@ def test_the_env_vars_file_points_every_function_at_the_embedded_aws_with_the_st
 ) -> None:
     dev = json.loads(local_stack.dev_json.read_text())
     environments = json.loads(Path(dev["env_vars_file"]).read_text())
-    template = load_stack(ROOT / "template.yaml")
+    template = template_stack()
     assert set(environments) == set(template.functions)
     queue_url = f"{local_stack.aws_endpoint_url}/123456789012/lead-events-dev-postbacks"
     for logical_id, variables in environments.items():

@@ -13,8 +13,7 @@ from lead_events.models.orgs import CreatedOrganization
 from lead_events.wiring import org_store
 from local.lambdas import FunctionPool
 from local.streams import StreamPoller
-from local.template import load_stack
-from tests.conftest import ROOT, http_event, lambda_context
+from tests.conftest import http_event, lambda_context, template_stack
 
 Call = Callable[..., tuple[int, Any]]
 QUEUE = "lead-events-dev-postbacks"
@@ -89,7 +88,7 @@ def relay_outbox() -> int:
     """
     stream_arn = boto3.client("dynamodb").describe_table(TableName=LOGS_TABLE)["Table"]["LatestStreamArn"]
     if stream_arn not in _outbox:
-        stack = load_stack(ROOT / "template.yaml")
+        stack = template_stack()
         [source] = stack.stream_sources
         _outbox[stream_arn] = StreamPoller(stack, source, FunctionPool(stack.functions[source.function]))
     poller, done = _outbox[stream_arn], 0

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from local.template import load_stack
-from tests.conftest import ROOT, lambda_context, sample_event
+from tests.conftest import lambda_context, sample_event, template_stack
 
 
 def test_the_document_lists_every_authorized_route_of_the_template_with_bearer_security() -> None:
@@ -22,7 +20,7 @@ def test_the_document_lists_every_authorized_route_of_the_template_with_bearer_s
         "description": document["components"]["securitySchemes"]["apiKey"]["description"],
     }
     documented = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
-    stack = load_stack(Path(ROOT) / "template.yaml")
+    stack = template_stack()
     authorized = {(r.method, r.path) for r in stack.routes if r.authorizer}
     assert authorized <= documented
     for method, path in authorized:

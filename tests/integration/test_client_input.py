@@ -16,12 +16,12 @@ from typing import Any
 import boto3
 import pytest
 
-from local.template import Route, load_stack
-from tests.conftest import ROOT, http_event, lambda_context
+from local.template import Route
+from tests.conftest import ROOT, http_event, lambda_context, template_stack
 from tests.integration.conftest import QUEUE, Org
 from tests.receiver import Receiver
 
-STACK = load_stack(ROOT / "template.yaml")
+STACK = template_stack()
 DOCUMENT = json.loads((ROOT / "functions" / "api_docs" / "openapi.json").read_text())
 BIG = "9" * 5000  # more digits than Python converts to an int by default (sys.get_int_max_str_digits())
 # The inbound postback URL reads its body itself (query string, form or JSON): the document declares none.

@@ -14,8 +14,7 @@ from werkzeug.test import Client
 
 from local.gateway import Gateway
 from local.lambdas import FunctionPool
-from local.template import load_stack
-from tests.conftest import ROOT
+from tests.conftest import ROOT, template_stack
 from tests.integration.conftest import Org
 
 DOCUMENT = json.loads((ROOT / "functions" / "api_docs" / "openapi.json").read_text())
@@ -29,7 +28,7 @@ KEYED = sorted(
 
 @pytest.fixture
 def gateway(aws: None) -> Client:
-    stack = load_stack(ROOT / "template.yaml")
+    stack = template_stack()
     return Client(Gateway(stack, {name: FunctionPool(function) for name, function in stack.functions.items()}))
 
 

@@ -11,8 +11,8 @@ from werkzeug.test import Client
 from lead_events.aws import dynamodb
 from local.gateway import Gateway
 from local.lambdas import FunctionPool
-from local.template import Function, load_stack
-from tests.conftest import ROOT
+from local.template import Function
+from tests.conftest import template_stack
 from tests.integration.conftest import Org, make_org
 
 
@@ -21,7 +21,7 @@ def _bearer(org: Org) -> dict[str, str]:
 
 
 def test_a_request_served_while_another_is_in_flight_leaves_the_other_its_own_request(aws: None) -> None:
-    stack = load_stack(ROOT / "template.yaml")
+    stack = template_stack()
     gateway = Client(Gateway(stack, {name: FunctionPool(function) for name, function in stack.functions.items()}))
     seller, other = make_org("Seller"), make_org("Other")
     assert seller.config("POST", "/events", body={"name": "sale", "conversion": True})[0] == 201

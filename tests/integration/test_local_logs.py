@@ -13,8 +13,8 @@ import pytest
 
 from lead_events.observability import logger
 from local.lambdas import FunctionPool
-from local.template import Function, load_stack
-from tests.conftest import ROOT
+from local.template import Function
+from tests.conftest import template_stack
 from tests.integration.conftest import sqs_record
 
 # Both invocations append their keys, then both log: whichever appended last would be on every line
@@ -88,7 +88,7 @@ def test_the_dispatchers_delivery_threads_log_with_the_dispatchers_invocation(
 ) -> None:
     # A logs table that is not there: the claim fails in the entry's thread, which logs it.
     deploy(LOGS_TABLE="no-such-table")
-    stack = load_stack(ROOT / "template.yaml")
+    stack = template_stack()
     pool = FunctionPool(stack.functions["DispatcherFunction"])
     message = {"org_id": "org-sample", "log_id": "1a2197482a90a194967c3", "delivery_id": "70db40688857", "attempt": 1}
 

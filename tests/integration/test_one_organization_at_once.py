@@ -22,9 +22,8 @@ from lead_events import aws
 from local.conflicts import HOLD_VARIABLE
 from local.gateway import Gateway
 from local.lambdas import FunctionPool
-from local.template import load_stack
 from tests.clock import set_clock
-from tests.conftest import ROOT, http_event, lambda_context
+from tests.conftest import http_event, lambda_context, template_stack
 from tests.integration.conftest import Org, make_org
 
 CLIENTS = 8
@@ -34,7 +33,7 @@ LEADS_EACH = 4
 @pytest.fixture
 def gateway(aws: None, monkeypatch: pytest.MonkeyPatch) -> Client:
     monkeypatch.setenv(HOLD_VARIABLE, "25")
-    stack = load_stack(ROOT / "template.yaml")
+    stack = template_stack()
     return Client(Gateway(stack, {name: FunctionPool(f, max_instances=CLIENTS) for name, f in stack.functions.items()}))
 
 

@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
-from local.template import load_stack
-from tests.conftest import EVENTS_DIR, ROOT, lambda_context
+from tests.conftest import EVENTS_DIR, lambda_context, template_stack
 
-STACK = load_stack(ROOT / "template.yaml")
+STACK = template_stack()
 FUNCTIONS = {f.module_file.parent.name: f for f in STACK.functions.values()}
 SAMPLES = sorted(EVENTS_DIR.glob("*/*.json"))
 # What the samples name that the organization has (made with these samples first): the event `sale`,

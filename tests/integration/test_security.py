@@ -7,8 +7,7 @@ import json
 import boto3
 import pytest
 
-from local.template import load_stack
-from tests.conftest import ROOT, Deploy, lambda_context, sample_event
+from tests.conftest import Deploy, lambda_context, sample_event, template_stack
 from tests.integration.conftest import Org, dispatch, drain_queue, make_org
 from tests.receiver import Receiver
 
@@ -192,7 +191,7 @@ def test_another_organization_cannot_see_or_touch_anything_on_any_route(org: Org
     }  # these only ever act within the caller's own organization
     routes = {
         (r.method, r.path)
-        for r in load_stack(ROOT / "template.yaml").routes
+        for r in template_stack().routes
         if r.path not in ("/docs", "/openapi.json", "/console", "/console/{proxy+}", "/favicon.ico")
     }
     assert routes - walked - creating == set()

@@ -13,7 +13,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from local.gateway import Gateway
-from local.template import load_stack
+from local.template import load_stack, read_template
 from tests.conftest import ROOT, template_stack
 
 
@@ -33,6 +33,12 @@ def _routes_served_by(module_file: Path) -> set[tuple[str, str]]:
     return {(route.method, route.openapi_path) for route in app._static_routes + app._dynamic_routes}
 
 
+def test_the_local_stack_reads_the_template_as_cfn_lint_decodes_it() -> None:
+    template, matches = decode(str(ROOT / "template.yaml"))
+    assert not matches
+    assert read_template(ROOT / "template.yaml") == template
+
+
 def test_every_function_uses_the_python313_runtime_and_the_shared_layer() -> None:
     template, _ = decode(str(ROOT / "template.yaml"))
     function_globals = template["Globals"]["Function"]
@@ -48,7 +54,7 @@ def test_every_function_uses_the_python313_runtime_and_the_shared_layer() -> Non
 
 
 def test_every_handler_in_the_template_exists() -> None:
-    stack = load_stack(ROOT / "template.yaml")
+    stack = template_stack()
     assert stack.functions
     for function in stack.functions.values():
         # Read, not imported (importing a handler builds its clients): defined, or built by http_handler.
@@ -58,7 +64,7 @@ def test_every_handler_in_the_template_exists() -> None:
 
 
 def test_every_template_route_is_served_by_its_function_and_every_served_route_is_in_the_template() -> None:
-    stack = load_stack(ROOT / "template.yaml")
+    stack = template_stack()
     for logical_id, function in stack.functions.items():
         declared = {(r.method, r.path) for r in stack.routes if r.function == logical_id}
         if not declared:
@@ -75,7 +81,7 @@ def test_every_template_route_is_served_by_its_function_and_every_served_route_i
 
 
 def test_public_routes_are_only_the_documentation_the_inbound_postback_url_and_the_console() -> None:
-    stack = load_stack(ROOT / "template.yaml")
+    stack = template_stack()
     public = {(r.method, r.path) for r in stack.routes if r.authorizer is None}
     assert public == {
         ("GET", "/openapi.json"),
@@ -228,7 +234,7 @@ def test_the_dispatcher_reserves_its_concurrency_and_its_queue_never_invokes_it_
     assert parameter["MinValue"] == 0  # 0: no reservation (an account whose quota leaves no room for one)
     assert 2 <= parameter["Default"] <= parameter["MaxValue"] <= 1000  # MaximumConcurrency's own range
 
-    stack = load_stack(ROOT / "template.yaml")
+    stack = template_stack()
     [source] = [s for s in stack.queue_sources if s.function == "DispatcherFunction"]
     # An SQS event source invoking past the reservation would be throttled, its batch back in the queue.
     assert stack.functions["DispatcherFunction"].reserved_concurrency == source.max_concurrency == parameter["Default"]
