@@ -9,6 +9,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -81,8 +84,18 @@ def aws() -> Iterator[None]:
     serialize_in_process_dynamodb()
     index_moto_queries()
     with mock_aws():
+        # mock_aws drops boto3's default session; its replacement shares one data loader with every
+        # test's, so botocore's endpoints and service models are parsed once per run, not once per test.
+        botocore_session = botocore.session.get_session()
+        botocore_session.register_component("data_loader", _botocore_loader())
+        boto3.DEFAULT_SESSION = boto3.Session(botocore_session=botocore_session)
         create_resources(template_stack())
         yield
+
+
+@functools.cache
+def _botocore_loader() -> botocore.loaders.Loader:
+    return botocore.loaders.create_loader()
 
 
 def sample_event(function: str, name: str) -> dict[str, Any]:
@@ -127,3 +140,8 @@ def http_event(
 
 
 pytest_plugins = ["tests.receiver", "tests.observed_answers"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked slow first, so that the parallel workers (pytest-xdist) finish close together."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

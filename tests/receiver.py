@@ -151,7 +151,8 @@ class Receiver:
         if tls is not None:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # close() waits for serve_forever to look at its shutdown flag: every 50 ms, not its default 0.5 s.
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     def answer(self, path: str, *answers: int | tuple[int, str] | tuple[int, str, dict[str, str]]) -> None:

@@ -153,9 +153,9 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def console_stack(local_stack: LocalStack) -> LocalStack:
-    """The local stack as an organization of its own (`make org`), so rotating its inbound URL or
-    counting its reports touches no other test."""
+def own_org_stack(local_stack: LocalStack) -> LocalStack:
+    """The local stack as an organization of its own (`make org`), so rotating its inbound URL,
+    counting its reports or whatever schemathesis sends touches no other test."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "layers" / "shared"),
@@ -172,7 +172,7 @@ def console_stack(local_stack: LocalStack) -> LocalStack:
             "admin",
             "create-org",
             "--name",
-            f"Console Leads {os.urandom(3).hex()}",
+            f"Own Leads {os.urandom(3).hex()}",
             "--api-url",
             local_stack.api_url,
         ],

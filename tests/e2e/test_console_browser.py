@@ -20,7 +20,7 @@ import pytest
 from tests.e2e.conftest import LAPTOP, TABLET, WIDTHS, LocalStack, horizontal_overflow, screenshots, sign_in
 from tests.receiver import Receiver
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 sync_api = pytest.importorskip("playwright.sync_api")
 Page = sync_api.Page
@@ -72,9 +72,9 @@ def _create_event(page: Page, name: str, description: str = "") -> None:
 
 
 def test_an_operator_follows_the_product_page_from_a_new_event_to_its_log_entry(
-    page: Page, console_stack: LocalStack, receiver: Receiver
+    page: Page, own_org_stack: LocalStack, receiver: Receiver
 ) -> None:
-    local_stack = console_stack
+    local_stack = own_org_stack
     # Given the console, opened at /console/ (with the slash): the key screen uses the width it has
     page.goto(local_stack.api_url + "/console/")
     expect(page.get_by_role("heading", name="Welcome to lead-events")).to_be_visible()
@@ -259,9 +259,9 @@ def test_an_operator_follows_the_product_page_from_a_new_event_to_its_log_entry(
 
 
 def test_every_other_screen_works_and_is_usable_at_tablet_width(
-    page: Page, console_stack: LocalStack, receiver: Receiver
+    page: Page, own_org_stack: LocalStack, receiver: Receiver
 ) -> None:
-    local_stack = console_stack
+    local_stack = own_org_stack
     sign_in(page, local_stack)
     event = _unique("qualified")
     campaign = _unique("camp")
@@ -449,10 +449,10 @@ def test_every_other_screen_works_and_is_usable_at_tablet_width(
 
 
 def test_a_message_sits_in_the_top_bar_and_goes_on_the_next_screen_when_closed_or_after_a_few_seconds(
-    page: Page, console_stack: LocalStack
+    page: Page, own_org_stack: LocalStack
 ) -> None:
     page.clock.install()  # the console's timers run on a clock the test moves
-    sign_in(page, console_stack)
+    sign_in(page, own_org_stack)
     event = _unique("toast")
 
     # Given the message an action leaves: "created" announces the screen the event opens on

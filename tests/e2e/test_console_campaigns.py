@@ -1,6 +1,6 @@
 """The console's campaign picker and reports table in a real browser, against the local stack.
 
-An organization of its own (the module's `console_stack`) starts with no campaigns; the API then
+An organization of its own (the module's `own_org_stack`) starts with no campaigns; the API then
 gives it a campaign with leads, one with an event list and one with custom fields. The Campaign
 Event Manager lists them to choose from, and still opens a campaign typed by id. The browser, page
 and organization fixtures and the screenshots (.artifacts/screenshots/, both widths) are
@@ -33,9 +33,9 @@ def _short(day: date, with_year: bool) -> str:
 
 
 def test_the_campaign_manager_lists_the_organizations_campaigns_to_choose_from(
-    page: Page, console_stack: LocalStack
+    page: Page, own_org_stack: LocalStack
 ) -> None:
-    stack = console_stack
+    stack = own_org_stack
     sign_in(page, stack)
 
     # Given an organization with no campaign yet: nothing to choose, an id can still be typed
@@ -100,9 +100,9 @@ def test_the_campaign_manager_lists_the_organizations_campaigns_to_choose_from(
 
 
 def test_the_reports_table_lists_the_newest_day_first_and_folds_days_without_activity(
-    page: Page, console_stack: LocalStack
+    page: Page, own_org_stack: LocalStack
 ) -> None:
-    stack = console_stack
+    stack = own_org_stack
     wait_for_a_day_with(120)  # the leads below and the range's last day are today
     sale, campaign = console._unique("sale"), console._unique("report")
     stack.request("POST", "/events", json={"name": sale, "conversion": True, "multi_trigger": True})

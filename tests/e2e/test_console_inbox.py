@@ -25,9 +25,9 @@ def _unique(prefix: str) -> str:
 
 
 def test_a_postback_to_the_local_inbox_appears_on_the_inbox_page_while_it_is_open(
-    page: Page, console_stack: LocalStack
+    page: Page, own_org_stack: LocalStack
 ) -> None:
-    stack = console_stack
+    stack = own_org_stack
     # Given an event whose postback goes to the local inbox, and a lead
     event, path = _unique("sale"), f"/_inbox/{_unique('network')}"
     assert stack.request("POST", "/events", json={"name": event, "conversion": True}).status_code == 201
@@ -69,11 +69,11 @@ def test_a_postback_to_the_local_inbox_appears_on_the_inbox_page_while_it_is_ope
     expect(page.locator(".inbox-request").first).to_contain_text(later)
 
 
-def test_where_no_inbox_answers_the_console_offers_no_inbox_page(page: Page, console_stack: LocalStack) -> None:
+def test_where_no_inbox_answers_the_console_offers_no_inbox_page(page: Page, own_org_stack: LocalStack) -> None:
     # As on a deployed stack: API Gateway answers 404 for a path no route has.
     page.route("**/_inbox?*", lambda route: route.fulfill(status=404, json={"message": "Not Found"}))
-    sign_in(page, console_stack)
-    page.goto(console_stack.api_url + "/console#/inbox")
+    sign_in(page, own_org_stack)
+    page.goto(own_org_stack.api_url + "/console#/inbox")
     expect(page.get_by_role("heading", name="Inbox", exact=True)).to_be_visible()
     expect(page.get_by_text("is a feature of the local stack (make local) and is not deployed")).to_be_visible()
     # (the console's own probe went out before this page's, so it has been answered too)

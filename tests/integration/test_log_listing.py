@@ -3,13 +3,15 @@ costs the same at 10x size."""
 
 from __future__ import annotations
 
-import itertools
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
 
 from lead_events import aws
 from lead_events.logic.dates import iso
@@ -48,11 +50,11 @@ def _entries(
 def _fill(org_id: str, count: int, start: int, now: datetime, step: timedelta = timedelta(seconds=1)) -> None:
     """`count` entries, the n-th (from `start`) made `n` steps before `now`."""
     store = log_store()
-    puts = (store.entry_put(org_id, entry)["Put"] for entry in _entries(org_id, count, start, now, step))
-    while batch := list(itertools.islice(puts, 25)):
-        boto3.client("dynamodb").batch_write_item(  # the functions' client has only the operations they call
-            RequestItems={store.table: [{"PutRequest": {"Item": put["Item"]}} for put in batch]}
-        )
+    # Straight into moto's table (the code a BatchWriteItem ends in, its indexes and stream included),
+    # without a request's serializing and parsing: thousands of entries are only this test's set-up.
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]].get_table(store.table)
+    for entry in _entries(org_id, count, start, now, step):
+        table.put_item(store.entry_put(org_id, entry)["Put"]["Item"])
 
 
 class Meter:
@@ -91,7 +93,6 @@ FILTERS = [
 ]
 
 
-@pytest.mark.slow
 def _share(limit: int) -> int:
     return -(-limit // keys.LISTING_SHARDS) + 1
 
@@ -106,6 +107,7 @@ def _assert_queries(operations: list[str], filters: dict[str, str]) -> None:
         assert keys.LISTING_SHARDS + 1 <= len(operations) <= 2 * (keys.LISTING_SHARDS + 1), filters
 
 
+@pytest.mark.slow
 def test_every_filter_is_one_query_per_index_key_and_a_page_costs_the_same_at_1k_and_10k_entries(org: Org) -> None:
     # Every entry in the past and in the current month (the listing's first Query is the newest month's),
     # whatever the day: test_on_every_day_of_a_month_a_listing_is_one_query runs the same on the edges.
@@ -287,15 +289,22 @@ def test_a_redelivered_delivery_is_listed_as_queued_again_and_then_delivered(org
     _, accepted = org.triggers("POST", "/triggers", body={"event": "sale", "lead_id": "L1"})
     dispatch(drain_queue())
     row = _row(org)
-    assert (row["status"], row["delivered_count"], row["response_code"]) == ("failed", 1, 400)
+    assert (row["status"], row["delivered_count"]) == ("failed", 1)
     assert _deliveries(row, paths) == {"/ok": ("delivered", 200), "/down": ("failed", 400)}
+    # The two deliveries ran side by side: the entry's code is the one recorded last, either of theirs.
+    assert row["response_code"] in {200, 400}
 
     assert org.logs("POST", f"/logs/{accepted['log_id']}/redeliver")[0] == 202
     assert _deliveries(_row(org), paths) == {"/ok": ("delivered", 200), "/down": ("queued", 400)}
     dispatch(drain_queue())
 
     row = _row(org)
-    assert (row["status"], row["delivery_count"], row["delivered_count"]) == ("delivered", 2, 2)
+    assert (row["status"], row["delivery_count"], row["delivered_count"], row["response_code"]) == (
+        "delivered",
+        2,
+        2,
+        200,
+    )
     assert _deliveries(row, paths) == {"/ok": ("delivered", 200), "/down": ("delivered", 200)}
 
 
