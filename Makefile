@@ -78,8 +78,13 @@ invoke: $(VENV)/.runtime ## Run one function on one event against the running lo
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<logical id> EVENT=<file>" >&2; exit 2; }
 	@$(PY) -m local.invoke "$(FUNCTION)" "$(EVENT)"
 
-test: install lint typecheck ## Install what is needed, lint, type-check and run every test
-	$(PY) -m pytest
+# Two at a time, each target's output printed whole when it ends: lint and the type check while the
+# SAM CLI installs. Then the tests, in PYTEST_WORKERS processes (pytest-xdist): one more than a
+# 2-core machine has cores, as much of the suite waits on sockets and the emulator's transaction holds.
+PYTEST_WORKERS ?= 3
+test: $(VENV)/.installed ## Install what is needed, lint, type-check and run every test
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck $(SAM_VENV)/.installed
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## ruff (lint + format check), cfn-lint with the serverless rules, checkov, the import layering
 	$(VENV)/bin/ruff check .
