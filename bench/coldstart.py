@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import sysconfig
 from typing import Any
 
 from bench.common import ROOT, aws_environment, free_port
@@ -80,8 +81,9 @@ def run(report: Report) -> None:
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # any value, even "0", stops Python writing bytecode
-    # Bytecode for the project's own modules too, as site-packages has it: every run measures imports,
-    # not a first compilation (a deployment can ship it the same way).
+    # Bytecode for site-packages (the install does not compile it) and the project's own modules:
+    # every run measures imports, not a first compilation (a deployment can ship it the same way).
+    compileall.compile_dir(sysconfig.get_paths()["purelib"], quiet=1, workers=0)
     compileall.compile_dir(ROOT / "layers", quiet=1)
     compileall.compile_dir(ROOT / "functions", quiet=1)
     previous = os.environ.get("AWS_ENDPOINT_URL")
