@@ -115,7 +115,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(json.dumps(created.model_dump()))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

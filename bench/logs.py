@@ -85,25 +85,19 @@ def _fill(table: str, start: int, stop: int) -> float:
 
     Through the moto backend's put_item (the code BatchWriteItem runs for each item, index upkeep
     included) rather than over botocore: BatchWriteItem took ~10 ms an entry here, 100k in ~17 min.
-    moto's recount of an item's size on every attribute it sets (quadratic in the attributes) is
-    skipped while filling: these entries are ~1 KB, far from the 400 KB limit it guards.
+    Each item's size is measured once (local/moto_items.py, as everywhere the emulator runs).
     """
     from moto.dynamodb.models import dynamodb_backends
-    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 
     from lead_events.wiring import log_store
+    from local.template import ACCOUNT, REGION
 
     store = log_store()
-    backend = dynamodb_backends["123456789012"]["us-east-1"]
+    backend = dynamodb_backends[ACCOUNT][REGION]
     began = time.perf_counter()
-    checked = LimitedSizeDict.__setitem__
-    LimitedSizeDict.__setitem__ = dict.__setitem__  # type: ignore[method-assign,assignment]
-    try:
-        for n in range(start, stop):
-            put = store.entry_put(ORG, {k: v for k, v in _entry(n).items() if v is not None})["Put"]
-            backend.put_item(table, put["Item"])
-    finally:
-        LimitedSizeDict.__setitem__ = checked  # type: ignore[method-assign]
+    for n in range(start, stop):
+        put = store.entry_put(ORG, {k: v for k, v in _entry(n).items() if v is not None})["Put"]
+        backend.put_item(table, put["Item"])
     return time.perf_counter() - began
 
 

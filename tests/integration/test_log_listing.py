@@ -3,20 +3,19 @@ costs the same at 10x size."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
 from lead_events import aws
 from lead_events.logic.dates import iso
 from lead_events.store import keys
 from lead_events.wiring import log_store
+from local.template import ACCOUNT, REGION
 from tests.clock import MONTH_EDGES, packed_before, set_clock
 from tests.integration.conftest import Org, dispatch, drain_queue
 from tests.receiver import Receiver
@@ -52,9 +51,9 @@ def _fill(org_id: str, count: int, start: int, now: datetime, step: timedelta = 
     store = log_store()
     # Straight into moto's table (the code a BatchWriteItem ends in, its indexes and stream included),
     # without a request's serializing and parsing: thousands of entries are only this test's set-up.
-    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ["AWS_DEFAULT_REGION"]].get_table(store.table)
+    backend = dynamodb_backends[ACCOUNT][REGION]
     for entry in _entries(org_id, count, start, now, step):
-        table.put_item(store.entry_put(org_id, entry)["Put"]["Item"])
+        backend.put_item(store.table, store.entry_put(org_id, entry)["Put"]["Item"])
 
 
 class Meter:
