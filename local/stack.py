@@ -194,7 +194,10 @@ def main() -> int:
         flush=True,
     )
     try:
-        stopping.wait()
+        # Timed waits: the main thread, where Python runs the SIGTERM/SIGINT handler, comes back to the
+        # interpreter every second whatever an untimed lock wait would do with the signal.
+        while not stopping.wait(timeout=1):
+            pass
     finally:
         print("Stopping the local stack ...", flush=True)
         DEV_JSON.unlink(missing_ok=True)
