@@ -5,22 +5,25 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.loaders
-import botocore.session
 import pytest
 from moto import mock_aws
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.core.utils import utcnow
+from moto.dynamodb.models import dynamodb_backends
+from moto.sqs.models import sqs_backends
 
 from lead_events.wiring import reset_stores
 from local.atomic import serialize_in_process_dynamodb
 from local.lambdas import LambdaContext
 from local.moto_index import index_moto_queries
 from local.stack import create_resources
-from local.template import Stack, load_stack
+from local.template import ACCOUNT, REGION, Stack, load_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_DIR = ROOT / "events"
@@ -84,18 +87,55 @@ def aws() -> Iterator[None]:
     serialize_in_process_dynamodb()
     index_moto_queries()
     with mock_aws():
-        # mock_aws drops boto3's default session; its replacement shares one data loader with every
-        # test's, so botocore's endpoints and service models are parsed once per run, not once per test.
-        botocore_session = botocore.session.get_session()
-        botocore_session.register_component("data_loader", _botocore_loader())
-        boto3.DEFAULT_SESSION = boto3.Session(botocore_session=botocore_session)
-        create_resources(template_stack())
+        # mock_aws drops boto3's default session; one session serves every test of the run, so that
+        # botocore's handlers are registered and its endpoints and service models parsed once, not per test.
+        boto3.DEFAULT_SESSION = _boto3_session()
+        _create_template_resources()
         yield
 
 
 @functools.cache
-def _botocore_loader() -> botocore.loaders.Loader:
-    return botocore.loaders.create_loader()
+def _boto3_session() -> boto3.Session:
+    return boto3.Session()
+
+
+# moto's backends holding the template's resources, as create_resources left them in the first test.
+_template_backends: list[tuple[BackendDict[Any], BaseBackend]] = []
+
+
+def _create_template_resources() -> None:
+    """create_resources(template.yaml) in the first test; later ones get a copy of what it made.
+
+    Each test has a backend of its own (mock_aws resets them all when it ends): a copy is made in a
+    millisecond, where creating the tables and queues through the API costs a tenth of a second.
+    """
+    if not _template_backends:
+        create_resources(template_stack())
+        _template_backends.extend((backends, _copy(backends[ACCOUNT][REGION])) for backends in _RESOURCE_BACKENDS)
+        return
+    for backends, backend in _template_backends:
+        backends[ACCOUNT][REGION] = _copy(backend)
+
+
+_RESOURCE_BACKENDS = (dynamodb_backends, sqs_backends)
+
+
+def _copy(backend: BaseBackend) -> BaseBackend:
+    """A deep copy of a backend, as new as if its resources had just been created.
+
+    Each SQS queue's lock (which cannot be copied) is a new one; each table has the creation time and
+    stream label create_table would have given it now, so that a stream's ARN names one test's table.
+    """
+    memo: dict[int, Any] = {}
+    for queue in getattr(backend, "queues", {}).values():
+        memo[id(queue._messages_lock)] = threading.Condition()
+    fresh = copy.deepcopy(backend, memo)
+    for table in getattr(fresh, "tables", {}).values():
+        table.created_at = utcnow()
+        if table.stream_shard is not None:
+            table.latest_stream_label = table.created_at.isoformat()
+            table.stream_shard.created_on = table.created_at
+    return fresh
 
 
 def sample_event(function: str, name: str) -> dict[str, Any]:

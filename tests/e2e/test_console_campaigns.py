@@ -20,7 +20,7 @@ from tests.e2e.conftest import TABLET, LocalStack, screenshots, sign_in
 
 Page, expect = console.Page, console.expect
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def _open_campaign_manager(page: Page) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.conftest import LocalStack, screenshots, sign_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 sync_api = pytest.importorskip("playwright.sync_api")
 Page = sync_api.Page

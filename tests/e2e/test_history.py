@@ -14,7 +14,7 @@ from tests.clock import wait_for_a_day_with
 from tests.e2e.conftest import LocalStack
 from tests.receiver import Receiver
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def _id(prefix: str) -> str:

@@ -21,7 +21,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.e2e.conftest import free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 QUICKSTART = re.compile(r"^## Quickstart\n.*?^```bash\n(?P<block>.*?)^```", re.S | re.M)
 ANSWER = "# → "

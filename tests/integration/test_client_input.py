@@ -274,6 +274,7 @@ def test_every_route_of_the_template_is_documented_or_a_static_page() -> None:
     assert len(BODY_ROUTES) >= 13
 
 
+@pytest.mark.slow
 def test_a_body_that_cannot_be_read_or_has_the_wrong_types_is_a_4xx_and_stores_nothing(
     world: dict[str, str],
 ) -> None:
@@ -286,6 +287,7 @@ def test_a_body_that_cannot_be_read_or_has_the_wrong_types_is_a_4xx_and_stores_n
     assert not failures, json.dumps(failures, indent=2)
 
 
+@pytest.mark.slow
 def test_a_parameter_too_long_or_of_the_wrong_type_is_a_4xx_and_stores_nothing(world: dict[str, str]) -> None:
     requests = {
         f"{route.method} {route.path}: {parameter['in']} {parameter['name']} {label}": (
@@ -301,6 +303,7 @@ def test_a_parameter_too_long_or_of_the_wrong_type_is_a_4xx_and_stores_nothing(w
     assert not failures, json.dumps(failures, indent=2)
 
 
+@pytest.mark.slow
 def test_every_route_answers_hostile_input_of_every_kind_at_once_without_a_5xx(world: dict[str, str]) -> None:
     """Unknown objects, an unreadable body and too-long parameters, also on routes that read none of them.
 

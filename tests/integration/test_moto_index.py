@@ -203,6 +203,7 @@ def _assert_index_matches_a_fresh_build() -> None:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(4))
 def test_indexed_queries_answer_exactly_as_stock_moto(db: Any, seed: int) -> None:
     rng = random.Random(seed)
