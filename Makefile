@@ -78,15 +78,18 @@ invoke: $(VENV)/.runtime ## Run one function on one event against the running lo
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<logical id> EVENT=<file>" >&2; exit 2; }
 	@$(PY) -m local.invoke "$(FUNCTION)" "$(EVENT)"
 
-# Two at a time, each target's output printed whole when it ends: lint and the type check while the
-# SAM CLI installs. Then the tests, in PYTEST_WORKERS processes (pytest-xdist): one more than a
-# 2-core machine has cores, as much of the suite waits on sockets and the emulator's transaction holds.
+# Three at a time, each line of their output printed as it comes: the type check, lint (once checkov is
+# installed) and the tests (once the SAM CLI is, for tests/template), side by side, as the suite waits on
+# sockets and the emulator's transaction holds more than it computes. The tests run in PYTEST_WORKERS
+# processes (pytest-xdist): one more than a 2-core machine has cores, for the same reason.
 PYTEST_WORKERS ?= 3
 # The suite starts dozens of Python processes: with the bytecode cache (which an environment may turn
 # off with PYTHONDONTWRITEBYTECODE) each module is compiled once, not in every process.
-test lint typecheck build validate bench: export PYTHONDONTWRITEBYTECODE :=
-test: $(VENV)/.installed ## Install what is needed, lint, type-check and run every test
-	@$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck $(SAM_VENV)/.installed
+test pytest lint typecheck build validate bench: export PYTHONDONTWRITEBYTECODE :=
+test: $(VENV)/.installed ## Install what is needed, then lint, type-check and run every test
+	@$(MAKE) --no-print-directory -j3 --output-sync=line typecheck lint pytest
+
+pytest: $(VENV)/.installed $(SAM_VENV)/.installed ## Run every test (PYTEST_WORKERS processes; PYTEST_WORKERS=1 for one)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 lint: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## ruff (lint + format check), cfn-lint with the serverless rules, checkov, the import layering
