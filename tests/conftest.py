@@ -138,6 +138,17 @@ def _copy(backend: BaseBackend) -> BaseBackend:
     return fresh
 
 
+def cfn_lint_decode(path: Path) -> tuple[Any, list[Any]]:
+    """cfn-lint's reading of a template (what it checks, as `sam` reads it) and what it found unreadable.
+
+    Imported when first used: cfn-lint's package imports sympy and networkx, seconds of every process
+    that would import it to collect a test module (and tens of seconds the first time, compiling them).
+    """
+    from cfnlint.decode import decode
+
+    return decode(str(path))
+
+
 def sample_event(function: str, name: str) -> dict[str, Any]:
     """One of the sample events in events/<function>/<name>.json (also used by `sam local invoke -e`)."""
     return json.loads((EVENTS_DIR / function / f"{name}.json").read_text())

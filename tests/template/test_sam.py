@@ -13,9 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cfnlint.decode import decode
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, cfn_lint_decode
 
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 pytestmark = [
@@ -38,7 +37,7 @@ def test_sam_validate_lint_passes() -> None:
 
 def _x86_template(tmp_path: Path) -> Path:
     """template.yaml for x86_64 (this machine), with code paths made absolute, as JSON."""
-    template, _ = decode(str(ROOT / "template.yaml"))
+    template, _ = cfn_lint_decode(ROOT / "template.yaml")
     template = json.loads(json.dumps(template))
     template["Globals"]["Function"]["Architectures"] = ["x86_64"]
     for resource in template["Resources"].values():
@@ -59,7 +58,7 @@ def test_sam_build_output_imports_every_handler_with_only_the_built_layer(tmp_pa
     result = _sam("build", "--template-file", str(_x86_template(tmp_path)), "--build-dir", str(build_dir), cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
-    built, _ = decode(str(build_dir / "template.yaml"))
+    built, _ = cfn_lint_decode(build_dir / "template.yaml")
     layer_dir = build_dir / "SharedLayer" / "python"
     assert (layer_dir / "lead_events" / "__init__.py").exists()
     assert (layer_dir / "aws_lambda_powertools").is_dir()

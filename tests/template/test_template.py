@@ -8,13 +8,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from cfnlint.decode import decode
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from local.gateway import Gateway
 from local.template import load_stack, read_template
-from tests.conftest import ROOT, template_stack
+from tests.conftest import ROOT, cfn_lint_decode, template_stack
 
 
 def _load(module_file: Path) -> Any:
@@ -34,13 +33,13 @@ def _routes_served_by(module_file: Path) -> set[tuple[str, str]]:
 
 
 def test_the_local_stack_reads_the_template_as_cfn_lint_decodes_it() -> None:
-    template, matches = decode(str(ROOT / "template.yaml"))
+    template, matches = cfn_lint_decode(ROOT / "template.yaml")
     assert not matches
     assert read_template(ROOT / "template.yaml") == template
 
 
 def test_every_function_uses_the_python313_runtime_and_the_shared_layer() -> None:
-    template, _ = decode(str(ROOT / "template.yaml"))
+    template, _ = cfn_lint_decode(ROOT / "template.yaml")
     function_globals = template["Globals"]["Function"]
     assert function_globals["Runtime"] == "python3.13"
     assert function_globals["Layers"] == [{"Ref": "SharedLayer"}]
@@ -133,7 +132,7 @@ def test_the_console_routes_take_the_page_with_and_without_the_slash_its_files_a
 
 
 def test_the_postback_queue_redrives_to_a_dead_letter_queue_and_outlasts_the_dispatcher() -> None:
-    template, _ = decode(str(ROOT / "template.yaml"))
+    template, _ = cfn_lint_decode(ROOT / "template.yaml")
     resources = template["Resources"]
     queue = resources["PostbackQueue"]["Properties"]
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["PostbackDeadLetterQueue", "Arn"]}
@@ -146,7 +145,7 @@ def test_the_postback_queue_redrives_to_a_dead_letter_queue_and_outlasts_the_dis
 
 
 def test_tables_are_encrypted_and_recoverable() -> None:
-    template, _ = decode(str(ROOT / "template.yaml"))
+    template, _ = cfn_lint_decode(ROOT / "template.yaml")
     tables = [r for r in template["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
     assert tables
     for table in tables:
@@ -156,7 +155,7 @@ def test_tables_are_encrypted_and_recoverable() -> None:
 
 
 def test_alarms_watch_the_dead_letter_queue_the_dispatchers_errors_and_the_outbox() -> None:
-    template, _ = decode(str(ROOT / "template.yaml"))
+    template, _ = cfn_lint_decode(ROOT / "template.yaml")
     alarms = [
         (r["Properties"]["Namespace"], r["Properties"]["MetricName"], r["Properties"]["Dimensions"][0]["Value"])
         for r in template["Resources"].values()
@@ -174,7 +173,7 @@ def test_alarms_watch_the_dead_letter_queue_the_dispatchers_errors_and_the_outbo
 
 
 def test_the_outbox_relays_the_logs_tables_stream_until_each_record_is_relayed() -> None:
-    template, _ = decode(str(ROOT / "template.yaml"))
+    template, _ = cfn_lint_decode(ROOT / "template.yaml")
     resources = template["Resources"]
     assert resources["LogsTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
     [source] = resources["OutboxFunction"]["Properties"]["Events"].values()
@@ -193,7 +192,7 @@ def test_the_outbox_relays_the_logs_tables_stream_until_each_record_is_relayed()
 
 
 def test_only_the_outbox_and_the_dispatcher_send_to_the_postback_queue() -> None:
-    template, _ = decode(str(ROOT / "template.yaml"))
+    template, _ = cfn_lint_decode(ROOT / "template.yaml")
     senders = {
         name
         for name, r in template["Resources"].items()
@@ -203,7 +202,7 @@ def test_only_the_outbox_and_the_dispatcher_send_to_the_postback_queue() -> None
 
 
 def test_every_function_has_a_log_group_with_retention() -> None:
-    template, _ = decode(str(ROOT / "template.yaml"))
+    template, _ = cfn_lint_decode(ROOT / "template.yaml")
     resources = template["Resources"]
     functions = {name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
     retained = {
@@ -219,7 +218,7 @@ def test_every_function_has_a_log_group_with_retention() -> None:
 def test_the_longest_request_allowed_fits_in_the_dispatcher_and_in_send_test() -> None:
     from lead_events.logic.dispatch import RECORD_SECONDS
 
-    template, _ = decode(str(ROOT / "template.yaml"))
+    template, _ = cfn_lint_decode(ROOT / "template.yaml")
     longest = template["Parameters"]["PostbackRequestTimeout"]["MaxValue"]
     resources = template["Resources"]
     # The dispatcher starts a request only while it has the request's bound and its record left.
@@ -229,7 +228,7 @@ def test_the_longest_request_allowed_fits_in_the_dispatcher_and_in_send_test() -
 
 
 def test_the_dispatcher_reserves_its_concurrency_and_its_queue_never_invokes_it_past_that() -> None:
-    template, _ = decode(str(ROOT / "template.yaml"))
+    template, _ = cfn_lint_decode(ROOT / "template.yaml")
     parameter = template["Parameters"]["DispatcherConcurrency"]
     assert parameter["MinValue"] == 0  # 0: no reservation (an account whose quota leaves no room for one)
     assert 2 <= parameter["Default"] <= parameter["MaxValue"] <= 1000  # MaximumConcurrency's own range
@@ -246,7 +245,7 @@ def test_the_dispatcher_reserves_its_concurrency_and_its_queue_never_invokes_it_
 
 
 def test_every_checkov_skip_names_one_check_and_gives_its_reason() -> None:
-    template, _ = decode(str(ROOT / "template.yaml"))
+    template, _ = cfn_lint_decode(ROOT / "template.yaml")
     skips = [
         (name, skip)
         for name, resource in template["Resources"].items()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,8 +19,11 @@ REGIONS = ["us-east-1", "eu-west-3", "ap-southeast-5", "cn-north-1", "us-gov-wes
 
 
 @pytest.fixture(autouse=True)
-def fresh_clients() -> None:
-    aws.reset_clients()
+def fresh_clients() -> Iterator[None]:
+    """A new session for each test, and after it (these tests change what the session reads)."""
+    aws.reset_clients(session=True)
+    yield
+    aws.reset_clients(session=True)
 
 
 def test_the_committed_trimmed_data_is_what_the_installed_botocore_gives() -> None:

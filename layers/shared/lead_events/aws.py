@@ -147,8 +147,11 @@ def sqs() -> SQSClient:
     return cast("SQSClient", _session().create_client("sqs", config=_CONFIG))
 
 
-def reset_clients() -> None:
-    """Forget the cached clients (tests start a fresh moto backend per test)."""
+def reset_clients(*, session: bool = False) -> None:
+    """Forget the cached clients (tests start a fresh moto backend per test), and with `session` the
+    session too. The session holds botocore's parsed data and handlers, nothing of a backend; the
+    environment (endpoint, region) is read again by each client made."""
     dynamodb.cache_clear()
     sqs.cache_clear()
-    _session.cache_clear()
+    if session:
+        _session.cache_clear()
