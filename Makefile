@@ -78,19 +78,28 @@ invoke: $(VENV)/.runtime ## Run one function on one event against the running lo
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<logical id> EVENT=<file>" >&2; exit 2; }
 	@$(PY) -m local.invoke "$(FUNCTION)" "$(EVENT)"
 
-# Three at a time, each line of their output printed as it comes: the type check, lint (once checkov is
-# installed) and the tests (once the SAM CLI is, for tests/template), side by side, as the suite waits on
-# sockets and the emulator's transaction holds more than it computes. The tests run in PYTEST_WORKERS
-# processes (pytest-xdist): one more than a 2-core machine has cores, for the same reason.
+# Three at a time, each line of their output printed as it comes: the environments are installed side by
+# side, then the type check, lint (once checkov is installed) and the tests (once the SAM CLI is, for
+# tests/template) run side by side, as the suite waits on sockets and the emulator's transaction holds
+# more than it computes. The tests run in PYTEST_WORKERS processes (pytest-xdist): one more than a
+# 2-core machine has cores, for the same reason.
 PYTEST_WORKERS ?= 3
 # The suite starts dozens of Python processes: with the bytecode cache (which an environment may turn
 # off with PYTHONDONTWRITEBYTECODE) each module is compiled once, not in every process.
 test pytest lint typecheck build validate bench: export PYTHONDONTWRITEBYTECODE :=
-test: $(VENV)/.installed ## Install what is needed, then lint, type-check and run every test
+test: ## Install what is needed, then lint, type-check and run every test
 	@$(MAKE) --no-print-directory -j3 --output-sync=line typecheck lint pytest
 
-pytest: $(VENV)/.installed $(SAM_VENV)/.installed ## Run every test (PYTEST_WORKERS processes; PYTEST_WORKERS=1 for one)
+pytest: $(VENV)/.installed $(SAM_VENV)/.installed $(VENV)/.compiled ## Run every test (PYTEST_WORKERS processes; PYTEST_WORKERS=1 for one)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
+
+# The workers start at once, and in a new environment each would compile every module it imports, as
+# none has written them yet: one collection compiles them first (while the SAM CLI installs), once per
+# install.
+$(VENV)/.compiled: $(VENV)/.installed
+	@echo "Compiling what the tests import (pytest --collect-only) ..."
+	@$(PY) -m pytest --collect-only -q -p no:cacheprovider > /dev/null
+	@touch $@
 
 lint: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## ruff (lint + format check), cfn-lint with the serverless rules, checkov, the import layering
 	$(VENV)/bin/ruff check .
