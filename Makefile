@@ -87,8 +87,10 @@ PYTEST_WORKERS ?= 3
 # The suite starts dozens of Python processes: with the bytecode cache (which an environment may turn
 # off with PYTHONDONTWRITEBYTECODE) each module is compiled once, not in every process.
 test pytest lint typecheck build validate bench: export PYTHONDONTWRITEBYTECODE :=
+# Lint and the type check are not what the run waits for: under `make test` they run at a lower
+# priority (CHECK_PRIORITY), on what CPU the tests leave.
 test: ## Install what is needed, then lint, type-check and run every test
-	@$(MAKE) --no-print-directory -j3 --output-sync=line typecheck lint pytest
+	@$(MAKE) --no-print-directory -j3 --output-sync=line CHECK_PRIORITY="nice -n 10" typecheck lint pytest
 
 pytest: $(VENV)/.installed $(SAM_VENV)/.installed $(VENV)/.compiled ## Run every test (PYTEST_WORKERS processes; PYTEST_WORKERS=1 for one)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
@@ -102,18 +104,18 @@ $(VENV)/.compiled: $(VENV)/.installed
 	@touch $@
 
 lint: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## ruff (lint + format check), cfn-lint with the serverless rules, checkov, the import layering
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
-	CKV_PARSE_ERROR_FAIL=true CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
-	PYTHONPATH=layers/shared:functions:. $(VENV)/bin/lint-imports --no-cache
+	$(CHECK_PRIORITY) $(VENV)/bin/ruff check .
+	$(CHECK_PRIORITY) $(VENV)/bin/ruff format --check .
+	$(CHECK_PRIORITY) $(VENV)/bin/cfn-lint --append-rules cfn_lint_serverless.rules -- template.yaml
+	CKV_PARSE_ERROR_FAIL=true CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECK_PRIORITY) $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+	PYTHONPATH=layers/shared:functions:. $(CHECK_PRIORITY) $(VENV)/bin/lint-imports --no-cache
 
 format: $(VENV)/.installed ## Format the code and fix what ruff can
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
 typecheck: $(VENV)/.installed ## mypy with the pydantic plugin
-	$(VENV)/bin/mypy
+	$(CHECK_PRIORITY) $(VENV)/bin/mypy
 
 build: $(SAM_VENV)/.installed ## sam build (python3.13 comes from the project's virtual environment)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(SAM_VENV)/bin/sam build
