@@ -23,7 +23,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 # `make lock UPGRADE=1` moves every pin to the newest release its range allows; UPGRADE="moto ruff" only those.
 LOCK_UPGRADE = $(if $(filter 1,$(UPGRADE)),--upgrade,$(addprefix --upgrade-package=,$(UPGRADE)))
 
-.PHONY: help install lock local invoke test lint format typecheck pytest build validate org fault-matrix openapi botocore-data bench clean
+.PHONY: help install lock local invoke test test-ready lint format typecheck pytest build validate org fault-matrix openapi botocore-data bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -59,7 +59,8 @@ $(VENV)/.installed: pyproject.toml uv.lock $(TOOLS_VENV)/.installed
 	$(UV) pip sync -q --require-hashes --python .venv-$*/bin/python requirements-$*.txt
 	@touch $@
 
-install: $(VENV)/.installed $(SAM_VENV)/.installed ## Create the virtual environments and install everything, as locked
+install: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(SAM_VENV)/.installed ## Create the virtual environments and install everything, as locked
+	@:
 
 lock: $(TOOLS_VENV)/.installed ## After editing pyproject.toml or a requirements-*.in: uv.lock and the files made from it
 	$(UV) lock -q $(LOCK_UPGRADE) --python $(PYTHON_BIN)
@@ -78,19 +79,28 @@ invoke: $(VENV)/.runtime ## Run one function on one event against the running lo
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<logical id> EVENT=<file>" >&2; exit 2; }
 	@$(PY) -m local.invoke "$(FUNCTION)" "$(EVENT)"
 
-# Three at a time, each line of their output printed as it comes: the environments are installed side by
-# side, then the type check, lint (once checkov is installed) and the tests (once the SAM CLI is, for
-# tests/template) run side by side, as the suite waits on sockets and the emulator's transaction holds
-# more than it computes. The tests run in PYTEST_WORKERS processes (pytest-xdist): one more than a
-# 2-core machine has cores, for the same reason.
+# First the environments, side by side. Then the tests, in PYTEST_WORKERS processes (pytest-xdist): one
+# more than a 2-core machine has cores, as the suite waits on sockets and the emulator's transaction holds
+# more than it computes. Lint and the type check run beside them at a lower priority, on what CPU the tests
+# leave (the run waits for the tests, not for them); their output is printed after the tests'.
 PYTEST_WORKERS ?= 3
+CHECKS_LOG := .artifacts/checks.log
 # The suite starts dozens of Python processes: with the bytecode cache (which an environment may turn
 # off with PYTHONDONTWRITEBYTECODE) each module is compiled once, not in every process.
 test pytest lint typecheck build validate bench: export PYTHONDONTWRITEBYTECODE :=
-# Lint and the type check are not what the run waits for: under `make test` they run at a lower
-# priority (CHECK_PRIORITY), on what CPU the tests leave.
 test: ## Install what is needed, then lint, type-check and run every test
-	@$(MAKE) --no-print-directory -j3 --output-sync=line CHECK_PRIORITY="nice -n 10" typecheck lint pytest
+	@$(MAKE) --no-print-directory -j3 --output-sync=line test-ready
+	@mkdir -p $(dir $(CHECKS_LOG))
+	@echo "Lint and the type check run beside the tests; their output comes after the tests' ($(CHECKS_LOG))."
+	@$(MAKE) --no-print-directory -j2 --output-sync=target CHECK_PRIORITY="nice -n 10" typecheck lint \
+		> $(CHECKS_LOG) 2>&1 & checks=$$!; \
+	$(MAKE) --no-print-directory pytest; tests=$$?; \
+	wait $$checks; checked=$$?; cat $(CHECKS_LOG); \
+	test $$checked -eq 0 || echo "make test: lint or the type check failed (above)" >&2; \
+	exit $$(( tests || checked ))
+
+test-ready: install $(VENV)/.compiled
+	@:
 
 pytest: $(VENV)/.installed $(SAM_VENV)/.installed $(VENV)/.compiled ## Run every test (PYTEST_WORKERS processes; PYTEST_WORKERS=1 for one)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
