@@ -23,7 +23,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 # `make lock UPGRADE=1` moves every pin to the newest release its range allows; UPGRADE="moto ruff" only those.
 LOCK_UPGRADE = $(if $(filter 1,$(UPGRADE)),--upgrade,$(addprefix --upgrade-package=,$(UPGRADE)))
 
-.PHONY: help install lock local invoke test test-ready lint format typecheck pytest build validate org fault-matrix openapi botocore-data bench clean
+.PHONY: help install lock local invoke test lint format typecheck pytest build validate org fault-matrix openapi botocore-data bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -89,7 +89,7 @@ CHECKS_LOG := .artifacts/checks.log
 # off with PYTHONDONTWRITEBYTECODE) each module is compiled once, not in every process.
 test pytest lint typecheck build validate bench: export PYTHONDONTWRITEBYTECODE :=
 test: ## Install what is needed, then lint, type-check and run every test
-	@$(MAKE) --no-print-directory -j3 --output-sync=line test-ready
+	@$(MAKE) --no-print-directory -j3 --output-sync=line install
 	@mkdir -p $(dir $(CHECKS_LOG))
 	@echo "Lint and the type check run beside the tests; their output comes after the tests' ($(CHECKS_LOG))."
 	@$(MAKE) --no-print-directory -j2 --output-sync=target CHECK_PRIORITY="nice -n 10" typecheck lint \
@@ -99,15 +99,11 @@ test: ## Install what is needed, then lint, type-check and run every test
 	test $$checked -eq 0 || echo "make test: lint or the type check failed (above)" >&2; \
 	exit $$(( tests || checked ))
 
-test-ready: install $(VENV)/.compiled
-	@:
-
 pytest: $(VENV)/.installed $(SAM_VENV)/.installed $(VENV)/.compiled ## Run every test (PYTEST_WORKERS processes; PYTEST_WORKERS=1 for one)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 # The workers start at once, and in a new environment each would compile every module it imports, as
-# none has written them yet: one collection compiles them first (while the SAM CLI installs), once per
-# install.
+# none has written them yet: one collection compiles them first, once per install.
 $(VENV)/.compiled: $(VENV)/.installed
 	@echo "Compiling what the tests import (pytest --collect-only) ..."
 	@$(PY) -m pytest --collect-only -q -p no:cacheprovider > /dev/null

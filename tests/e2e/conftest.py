@@ -116,9 +116,10 @@ WIDTHS = (LAPTOP, TABLET)
 _taken: list[Path] = []
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """A headless Chromium; skipped without one, except under CI=true, where that fails the run."""
+    """A headless Chromium, one per test process (each test has a context of its own); skipped without
+    one, except under CI=true, where that fails the run."""
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true and no browser at {CHROMIUM}: .ci/run installs Debian's chromium", pytrace=False)
