@@ -106,8 +106,8 @@ _template_backends: list[tuple[BackendDict[Any], BaseBackend]] = []
 def _create_template_resources() -> None:
     """create_resources(template.yaml) in the first test; later ones get a copy of what it made.
 
-    Each test has a backend of its own (mock_aws resets them all when it ends): a copy is made in a
-    millisecond, where creating the tables and queues through the API costs a tenth of a second.
+    Each test has a backend of its own (mock_aws resets them all when it ends): copying one costs a
+    small part of what creating the tables and queues through the API does, in every test.
     """
     if not _template_backends:
         create_resources(template_stack())
@@ -141,8 +141,8 @@ def _copy(backend: BaseBackend) -> BaseBackend:
 def cfn_lint_decode(path: Path) -> tuple[Any, list[Any]]:
     """cfn-lint's reading of a template (what it checks, as `sam` reads it) and what it found unreadable.
 
-    Imported when first used: cfn-lint's package imports sympy and networkx, seconds of every process
-    that would import it to collect a test module (and tens of seconds the first time, compiling them).
+    Imported when first used: cfn-lint's package imports sympy and networkx, which would otherwise be
+    imported (and, in a new environment, compiled) by every process that collects a test module.
     """
     from cfnlint.decode import decode
 
