@@ -4,7 +4,8 @@ Transactions back up only the items they touch: still all or nothing. Item opera
 with json.dumps of moto's result: the same answers as moto's own serializer gives. Condition
 expressions are lexed once per text and parsed once per request: the same verdicts as moto's parser.
 An item's size is measured once, against moto's own limit. And tables' streams (local/moto_streams.py)
-hold what DynamoDB Streams documents, no more.
+hold what DynamoDB Streams documents, no more. The tests' own shortcut too: each test's tables and
+queues, copied from what the run's first test created, are as the API would create them, and empty.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+import moto.dynamodb.models as dynamodb_models
+import moto.sqs.models as sqs_models
 import pytest
 from botocore.exceptions import ClientError
 from moto.core.responses import ActionContext, ActionResult
@@ -26,11 +29,13 @@ from lead_events.store.dynamo import from_item, to_item
 from local import moto_streams
 from local.atomic import MOTO_WIRE
 from local.moto_streams import streams_client
+from local.stack import create_resources
 from local.template import ACCOUNT, REGION
 
 pytestmark = pytest.mark.usefixtures("aws")
 TABLE = "lead-events-dev-config"
 OTHER = "lead-events-dev-leads"
+LOGS = "lead-events-dev-logs"  # the table with a stream
 
 
 def _item(db: object, table: str, pk: str, sk: str) -> dict | None:
@@ -531,3 +536,46 @@ def test_the_servers_routing_sees_the_same_moto_modules_when_their_list_is_cache
     cached_module_list()
     assert list(moto.backends.list_of_moto_modules()) == listed
     assert {"dynamodb", "dynamodbstreams", "sqs"} <= set(listed)
+
+
+def _described() -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every table and queue as the API describes them, without what differs from one creation to the next."""
+    db, sqs = boto3.client("dynamodb"), boto3.client("sqs")
+    volatile = {"CreationDateTime", "LatestStreamLabel", "LatestStreamArn"}
+    tables = {}
+    for name in db.list_tables()["TableNames"]:
+        table = db.describe_table(TableName=name)["Table"]
+        tables[name] = {key: value for key, value in table.items() if key not in volatile}
+        tables[name]["items"] = db.scan(TableName=name)["Items"]
+    queues = {}
+    for url in sqs.list_queues()["QueueUrls"]:
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        queues[url] = {key: value for key, value in attributes.items() if not key.endswith("Timestamp")}
+    return tables, queues
+
+
+def test_each_test_gets_the_template_s_tables_and_queues_as_created_and_empty_whatever_the_last_one_did() -> None:
+    """The aws fixture copies what create_resources made in a run's first test (tests/conftest.py)."""
+    from tests.conftest import _create_template_resources, template_stack
+
+    db, sqs = boto3.client("dynamodb"), boto3.client("sqs")
+    first_arn = db.describe_table(TableName=LOGS)["Table"]["LatestStreamArn"]
+    db.put_item(TableName=TABLE, Item=to_item({"pk": "left", "sk": "behind"}))
+    db.update_table(
+        TableName=OTHER,
+        BillingMode="PROVISIONED",
+        ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+    )
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName="lead-events-dev-postbacks")["QueueUrl"], MessageBody="{}")
+    sqs.create_queue(QueueName="not-in-the-template")
+
+    _create_template_resources()  # what the next test starts with
+    copied = _described()
+    assert db.describe_table(TableName=LOGS)["Table"]["LatestStreamArn"] != first_arn
+    assert all(table["items"] == [] for table in copied[0].values())
+    assert all(queue["ApproximateNumberOfMessages"] == "0" for queue in copied[1].values())
+
+    for backends in (dynamodb_models.dynamodb_backends, sqs_models.sqs_backends):
+        backends[ACCOUNT][REGION].reset()
+    create_resources(template_stack())  # made through the API, as in a run's first test
+    assert copied == _described()
