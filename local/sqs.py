@@ -18,6 +18,10 @@ from local.template import ACCOUNT, REGION, QueueSource, Stack
 
 log = logging.getLogger("local.sqs")
 
+# How long a receive waits for messages, as Lambda's pollers do: an idle queue costs a request that often,
+# not one a second. A message sent meanwhile is received at once.
+LONG_POLL_SECONDS = 20
+
 
 class QueuePoller:
     def __init__(self, stack: Stack, source: QueueSource, pool: FunctionPool, stopping: threading.Event) -> None:
@@ -28,11 +32,13 @@ class QueuePoller:
         self.queue_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{self.queue_name}"
         self.sqs = boto3.client("sqs")
         self.queue_url = self.sqs.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
+        self._batches = 0  # batches received and not yet handed over and deleted, over every thread
+        self._settled = threading.Condition()
 
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
-                self.poll_once(wait_seconds=1)
+                self.poll_once(wait_seconds=LONG_POLL_SECONDS)
             except Exception:
                 if not self.stopping.is_set():
                     log.exception("polling %s failed", self.queue_name)
@@ -48,11 +54,27 @@ class QueuePoller:
         )
         return [dict(m) for m in answer.get("Messages", [])]
 
+    def settle(self, timeout: float) -> bool:
+        """Wait until no batch is in hand (a receive still waiting for messages holds none): what stopping
+        the stack waits for. Whether that came within `timeout` seconds."""
+        with self._settled:
+            return self._settled.wait_for(lambda: self._batches == 0, timeout)
+
     def poll_once(self, wait_seconds: int = 0) -> int:
         """Receive one batch and hand it to the function; returns how many messages it held."""
         messages = self._receive(min(self.source.batch_size, 10), wait_seconds)
         if not messages:
             return 0
+        with self._settled:
+            self._batches += 1
+        try:
+            return self._hand_over(messages)
+        finally:
+            with self._settled:
+                self._batches -= 1
+                self._settled.notify_all()
+
+    def _hand_over(self, messages: list[dict[str, Any]]) -> int:
         # SQS hands out at most 10 at a time: while they come full, take more, up to BatchSize, at once.
         while len(messages) < self.source.batch_size and len(messages) % 10 == 0:
             more = self._receive(min(self.source.batch_size - len(messages), 10), 0)

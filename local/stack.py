@@ -159,13 +159,14 @@ def main() -> int:
         signal.signal(sig, lambda *_: stopping.set())
     api_thread = threading.Thread(target=api_server.serve_forever, name="local-api", daemon=True)
     api_thread.start()
+    queue_pollers = []
     for source in stack.queue_sources:
         poller = QueuePoller(stack, source, pools[source.function], stopping)
+        queue_pollers.append(poller)
         pollers_wanted = int(os.environ.get("LOCAL_SQS_POLLERS", "2"))  # never more than MaximumConcurrency
         for n in range(min(pollers_wanted, source.max_concurrency or pollers_wanted)):
             thread = threading.Thread(target=poller.run, name=f"sqs-{source.function}-{n}", daemon=True)
             thread.start()
-            pollers.append(thread)
 
     DEV_JSON.parent.mkdir(parents=True, exist_ok=True)
     env_json = DEV_JSON.with_name("env.json")
@@ -205,5 +206,7 @@ def main() -> int:
         api_server.shutdown()
         for thread in pollers:
             thread.join(timeout=5)
+        for poller in queue_pollers:  # its threads may be in a long poll: only the batches in hand are waited for
+            poller.settle(timeout=5)
         moto.stop()
     return 0
