@@ -132,8 +132,8 @@ def cheap_transaction_rollback() -> None:
             raise
 
     transact_write_items._cheap = True  # type: ignore[attr-defined]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    dynamodb_models.copy = _NoTableCopies()  # type: ignore[assignment]
+    DynamoDBBackend.transact_write_items = transact_write_items
+    dynamodb_models.copy = _NoTableCopies()
 
 
 _ITEM_OPERATIONS = frozenset(
@@ -185,7 +185,7 @@ def fast_item_responses() -> None:
     original = ActionResult.execute_result
     if getattr(original, "_fast", False):
         return
-    DynamoType.to_regular_json = _wire  # type: ignore[method-assign,assignment]
+    DynamoType.to_regular_json = _wire
 
     @functools.wraps(original)
     def execute_result(self: ActionResult, context: ActionContext) -> Any:
@@ -203,7 +203,7 @@ def fast_item_responses() -> None:
         return original(self, context)
 
     execute_result._fast = True  # type: ignore[attr-defined]
-    ActionResult.execute_result = execute_result  # type: ignore[method-assign]
+    ActionResult.execute_result = execute_result
 
 
 def cached_module_list() -> None:
@@ -262,4 +262,4 @@ def serialize_in_process_dynamodb() -> None:
             return original(self, request)
 
     process_request._serialized = True  # type: ignore[attr-defined]
-    BotocoreStubber.process_request = process_request  # type: ignore[method-assign]
+    BotocoreStubber.process_request = process_request

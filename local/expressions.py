@@ -25,8 +25,8 @@ from collections import OrderedDict, deque
 from typing import Any
 
 from moto.dynamodb.comparisons import ConditionExpressionParser
-from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser  # type: ignore[attr-defined]
-from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
 _PARSES_KEPT = 64
 _TEXTS_KEPT = 1024  # expressions with their own text each time (a client's, in the local stack) are not kept forever
@@ -115,6 +115,6 @@ def memoize_parsing() -> None:
         return op
 
     parse_once._memoized = True  # type: ignore[attr-defined]
-    ConditionExpressionParser._lex_condition_expression = lex_once  # type: ignore[method-assign]
-    ConditionExpressionParser.parse = parse_once  # type: ignore[method-assign]
+    ConditionExpressionParser._lex_condition_expression = lex_once
+    ConditionExpressionParser.parse = parse_once
     UpdateExpressionParser.make = classmethod(make_once)

@@ -397,13 +397,13 @@ def index_moto_queries() -> None:
     """Give moto's DynamoDB Query an index (idempotent); applies to every table, in-process or server."""
     if getattr(Table.query, "_indexed", False):
         return
-    Table.all_items = _all_items(Table.all_items)  # type: ignore[method-assign,assignment]
-    Table.put_item = _put_item(Table.put_item)  # type: ignore[method-assign]
-    Table.delete_item = _delete_item(Table.delete_item)  # type: ignore[method-assign]
-    DynamoDBBackend.update_item = _update_item(DynamoDBBackend.update_item)  # type: ignore[method-assign]
-    DynamoDBBackend.transact_write_items = _transact_write_items(DynamoDBBackend.transact_write_items)  # type: ignore[method-assign]
-    Table.query = _query(Table.query)  # type: ignore[method-assign]
-    Table.query._indexed = True  # type: ignore[attr-defined]
+    Table.all_items = _all_items(Table.all_items)
+    Table.put_item = _put_item(Table.put_item)
+    Table.delete_item = _delete_item(Table.delete_item)
+    DynamoDBBackend.update_item = _update_item(DynamoDBBackend.update_item)
+    DynamoDBBackend.transact_write_items = _transact_write_items(DynamoDBBackend.transact_write_items)
+    Table.query = _query(Table.query)
+    Table.query._indexed = True
 
 
 @contextmanager

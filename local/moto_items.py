@@ -42,4 +42,4 @@ def linear_item_size_check() -> None:
         self.attrs = LimitedSizeDict(values)  # dict.update: no attribute measured again
 
     init._linear = True  # type: ignore[attr-defined]
-    Item.__init__ = init  # type: ignore[method-assign]
+    Item.__init__ = init

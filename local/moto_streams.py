@@ -67,7 +67,7 @@ def _patch_shard_add() -> None:
             stamp = record.record["dynamodb"]["ApproximateCreationDateTime"]
             record.record["dynamodb"]["ApproximateCreationDateTime"] = stamp.replace(microsecond=0)
 
-    StreamShard.add = add  # type: ignore[method-assign]
+    StreamShard.add = add
 
 
 def _patch_update_item() -> None:
@@ -85,7 +85,7 @@ def _patch_update_item() -> None:
                 shard.add(None, item)
         return item
 
-    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = update_item
 
 
 def _patch_shard_iterators() -> None:
@@ -94,7 +94,7 @@ def _patch_shard_iterators() -> None:
     @functools.wraps(original_init)
     def init(self: ShardIterator, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
-        self.issued = _clock()  # type: ignore[attr-defined]
+        self.issued = _clock()
 
     def forget_expired(backend: DynamoDBStreamsBackend) -> None:
         # Iterators are kept in the order they were issued: the expired ones are at the front.
@@ -122,9 +122,9 @@ def _patch_shard_iterators() -> None:
         forget_expired(self)
         return original_get_shard_iterator(self, *args, **kwargs)
 
-    ShardIterator.__init__ = init  # type: ignore[method-assign]
-    DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]
-    DynamoDBStreamsBackend.get_shard_iterator = get_shard_iterator  # type: ignore[method-assign]
+    ShardIterator.__init__ = init
+    DynamoDBStreamsBackend.get_records = get_records
+    DynamoDBStreamsBackend.get_shard_iterator = get_shard_iterator
 
 
 def streams_client() -> Any:
@@ -144,4 +144,4 @@ def faithful_streams() -> None:
     _patch_shard_add()
     _patch_update_item()
     _patch_shard_iterators()
-    StreamShard.add._faithful = True  # type: ignore[attr-defined]
+    StreamShard.add._faithful = True
