@@ -17,6 +17,9 @@ in a table's stream shard. Where moto differs from DynamoDB in a way a consumer 
   out a new one each call: a poller reading four times a second would grow the emulator by megabytes
   an hour. Iterators older than 15 minutes are dropped, and using one is ExpiredIteratorException.
 
+And a reader in the emulator's own process need not ask four times a second to learn that nothing was
+written: `wait_for_records()` returns when a record is written (local/streams.py reads then).
+
 A cancelled transaction's stream records are taken back in local/atomic.py, where its cheap
 rollback is. tests/integration/test_emulator.py checks each of these against DynamoDB's documented
 behaviour. `streams_client()` is a client that reaches moto's streams in-process too.
@@ -25,7 +28,9 @@ behaviour. `streams_client()` is a client that reaches moto's streams in-process
 from __future__ import annotations
 
 import functools
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -37,6 +42,34 @@ from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
 
 ITERATOR_LIFETIME = 15 * 60  # seconds
+
+_records_written = 0  # stream records written in this process, on any table
+_written = threading.Condition()
+
+
+def records_written() -> int:
+    """How many stream records this process's emulator has written: what wait_for_records compares with."""
+    return _records_written
+
+
+def wait_for_records(seen: int, timeout: float, stopping: Callable[[], bool] = lambda: False) -> None:
+    """Wait until a stream record is written after `seen` (records_written() before the last read), the
+    timeout passes, or `stopping()` is true after wake_readers()."""
+    with _written:
+        _written.wait_for(lambda: _records_written != seen or stopping(), timeout)
+
+
+def wake_readers() -> None:
+    """Let every wait_for_records look at its `stopping` again."""
+    with _written:
+        _written.notify_all()
+
+
+def _note_records() -> None:
+    global _records_written
+    with _written:
+        _records_written += 1
+        _written.notify_all()
 
 
 def _clock() -> float:  # where tests can move it
@@ -66,6 +99,8 @@ def _patch_shard_add() -> None:
         for record in self.items[before:]:
             stamp = record.record["dynamodb"]["ApproximateCreationDateTime"]
             record.record["dynamodb"]["ApproximateCreationDateTime"] = stamp.replace(microsecond=0)
+        if len(self.items) > before:
+            _note_records()
 
     StreamShard.add = add
 

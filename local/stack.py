@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 from werkzeug.serving import make_server
 
+from local import moto_streams
 from local.atomic import AtomicMotoServer
 from local.gateway import Gateway
 from local.inbox import PREFIX as INBOX_PATH
@@ -204,6 +205,7 @@ def main() -> int:
         DEV_JSON.unlink(missing_ok=True)
         env_json.unlink(missing_ok=True)
         api_server.shutdown()
+        moto_streams.wake_readers()
         for thread in pollers:
             thread.join(timeout=5)
         for poller in queue_pollers:  # its threads may be in a long poll: only the batches in hand are waited for

@@ -58,13 +58,16 @@ import boto3
 from botocore.exceptions import ClientError
 from moto.events.models import UNDEFINED, EventPattern
 
+from local import moto_streams
 from local.lambdas import FunctionPool
 from local.moto_streams import streams_client
 from local.template import ACCOUNT, REGION, Stack, StreamSource
 
 log = logging.getLogger("local.streams")
 
-POLL_INTERVAL = 0.25  # seconds between reads of an idle shard: about four a second
+POLL_INTERVAL = 0.25  # seconds between reads of a shard: at most about four a second, as Lambda reads
+# An idle shard is read again when a record is written (moto_streams.wait_for_records), or after this long.
+IDLE_READ_INTERVAL = 5.0
 MAX_PAYLOAD = 6 * 1024 * 1024  # an invocation's payload
 GET_RECORDS_LIMIT = 1000  # the most GetRecords returns at once
 READS_PER_STEP = 20  # GetRecords calls one step may make while filling a batch
@@ -219,6 +222,7 @@ class StreamPoller:
 
     def run(self) -> None:
         while not self.stopping.is_set():
+            seen = moto_streams.records_written()
             try:
                 handled = self.step(waiting=True)
             except Exception:
@@ -227,8 +231,14 @@ class StreamPoller:
                 log.exception("reading the stream of %s for %s failed", self.table_name, self.source.function)
                 self.stopping.wait(1)
                 continue
-            if not handled:
-                self.stopping.wait(POLL_INTERVAL)
+            if handled:
+                continue
+            # Reads of an idle shard stay POLL_INTERVAL apart, so records written close together come in
+            # one batch, as from Lambda's reads; unless a batch waits to be retried, the next read is
+            # when a record is written.
+            self.stopping.wait(POLL_INTERVAL)
+            if not self.retrying:
+                moto_streams.wait_for_records(seen, IDLE_READ_INTERVAL, self.stopping.is_set)
 
     @property
     def retrying(self) -> bool:

@@ -11,6 +11,7 @@ queues, copied from what the run's first test created, are as the API would crea
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -579,3 +580,41 @@ def test_each_test_gets_the_template_s_tables_and_queues_as_created_and_empty_wh
         backends[ACCOUNT][REGION].reset()
     create_resources(template_stack())  # made through the API, as in a run's first test
     assert copied == _described()
+
+
+def test_a_reader_waiting_for_stream_records_wakes_when_one_is_written_not_for_a_write_that_changes_nothing() -> None:
+    """What the local stack's stream pollers wait on between reads of an idle shard (local/streams.py)."""
+    db = boto3.client("dynamodb")
+    _streamed_table(db)
+    item = {"pk": "A", "sk": "1", "n": 1}
+    seen = moto_streams.records_written()
+    db.put_item(TableName=STREAMED, Item=to_item(item))
+    assert moto_streams.records_written() == seen + 1
+    seen = moto_streams.records_written()
+    db.put_item(TableName=STREAMED, Item=to_item(item))  # changes nothing: no record, nothing to wake for
+    assert moto_streams.records_written() == seen
+    moto_streams.wait_for_records(seen, timeout=0.1)  # returns at its timeout
+
+    woke = threading.Event()
+
+    def reader() -> None:
+        moto_streams.wait_for_records(seen, timeout=60)
+        woke.set()
+
+    threading.Thread(target=reader, daemon=True).start()
+    assert not woke.wait(0.2)
+    db.put_item(TableName=STREAMED, Item=to_item(item | {"n": 2}))
+    assert woke.wait(10), "the reader did not wake within 10 s of the write (it waits 60 s otherwise)"
+
+    stopping = threading.Event()
+    woke.clear()
+
+    def stopping_reader() -> None:
+        moto_streams.wait_for_records(moto_streams.records_written(), timeout=60, stopping=stopping.is_set)
+        woke.set()
+
+    threading.Thread(target=stopping_reader, daemon=True).start()
+    assert not woke.wait(0.2)
+    stopping.set()
+    moto_streams.wake_readers()
+    assert woke.wait(10)
