@@ -153,7 +153,7 @@ def main() -> int:
         return 1
     create_resources(stack)
     stopping = threading.Event()
-    pollers = start_stream_pollers(stack, pools, stopping)
+    stream_threads = start_stream_pollers(stack, pools, stopping)
     org = seed_organization(api_url)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -206,7 +206,7 @@ def main() -> int:
         env_json.unlink(missing_ok=True)
         api_server.shutdown()
         moto_streams.wake_readers()
-        for thread in pollers:
+        for thread in stream_threads:
             thread.join(timeout=5)
         for poller in queue_pollers:  # its threads may be in a long poll: only the batches in hand are waited for
             poller.settle(timeout=5)
